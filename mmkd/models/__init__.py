@@ -1,0 +1,1 @@
+from . import backbones, connectors, distillers, heads, losses, necks  # noqa: F401
