@@ -1,1 +1,5 @@
+from .cifar import CIFAR10, CIFAR100
+from .digits import Digits
+from .tiny_cifar import write_tiny_cifar
 
+__all__ = ['CIFAR10', 'CIFAR100', 'Digits', 'write_tiny_cifar']
