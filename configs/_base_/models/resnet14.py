@@ -1,0 +1,13 @@
+# resnet14 of the RepDistiller/SemCKD CIFAR zoo: 0.181M params (100 classes),
+# stages 16@32, 32@16, 64@8, 64-d embedding (specs/semckd_and_classic_kd.md §3.1-3.2).
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(type='ResNetCifar', arch='resnet14'),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=64,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        init_cfg=None,  # reference: PyTorch's default nn.Linear init
+    ))

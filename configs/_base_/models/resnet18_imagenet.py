@@ -1,0 +1,14 @@
+# torchvision ResNet-18 (ImageNet): 11.690M params (11,689,512, 1000 classes); at 224x224 the
+# stem (after max-pool) is 64@56, stages 64@56, 128@28, 256@14, 512@7, 512-d embedding.
+# Module names are torchvision's: checkpoints convert by prefix (fc -> head.fc).
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(type='ResNetImageNet', arch='resnet18'),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=1000,
+        in_channels=512,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        init_cfg=None,  # torchvision: PyTorch's default nn.Linear init
+    ))
