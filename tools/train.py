@@ -38,6 +38,19 @@ def parse_args():
     return args
 
 
+def default_work_dir(config: str) -> str:
+    """``configs/baselines/x.py`` -> ``work_dirs/baselines/x`` (other paths: ``work_dirs/<name>``).
+
+    Distillation configs find their teachers there (``work_dirs/baselines/<teacher>_cifar100``).
+    """
+    parts = osp.normpath(osp.abspath(config)).split(osp.sep)
+    stem = osp.splitext(parts[-1])[0]
+    if 'configs' in parts:
+        i = len(parts) - 1 - parts[::-1].index('configs')
+        return osp.join('work_dirs', *parts[i + 1:-1], stem)
+    return osp.join('work_dirs', stem)
+
+
 def merge_args(cfg: Config, args) -> Config:
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
@@ -45,7 +58,7 @@ def merge_args(cfg: Config, args) -> Config:
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = default_work_dir(args.config)
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper == 'OptimWrapper':

@@ -1,0 +1,11 @@
+# KD (Hinton et al.) in SemCKD's convention: CE 1 + KD 1, T = 4
+# (specs/semckd_and_classic_kd.md §0 and §2: `-r 1 -a 1`). Pair configs set student/teacher.
+_base_ = [
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
+    '../default_runtime.py', '../distill_runtime.py'
+]
+model = dict(
+    type='SingleTeacherDistiller',
+    student_loss_weight=1.0,
+    distill_losses=dict(kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0)),
+)
