@@ -1,4 +1,5 @@
-# KD, resnet32x4 -> resnet8x4. SemCKD convention (CE 1 + KD 1): 74.42 (SemCKD table §5.1).
+# KD, resnet32x4 -> resnet8x4. SemCKD convention: CE 1 + KD 1.
+# Published: 74.42 top-1 (SemCKD table, specs/semckd_and_classic_kd.md §5.1).
 _base_ = ['../_base_/methods/kd.py']
 model = dict(
     student='configs/_base_/models/resnet8x4.py',

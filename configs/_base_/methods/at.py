@@ -1,0 +1,12 @@
+# AT in SemCKD's convention: CE 1 + KD 1 + 1000 * AT (specs/semckd_and_classic_kd.md §2).
+_base_ = [
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
+    '../default_runtime.py', '../distill_runtime.py'
+]
+model = dict(
+    type='SingleTeacherDistiller',
+    student_loss_weight=1.0,
+    distill_losses=dict(
+        kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0),
+        at=dict(type='ATLoss', loss_weight=1000.0)),
+)

@@ -1,0 +1,14 @@
+# FitNet in RepDistiller's convention: CE 1 + 100 * MSE(ConvReg(f_s), f_t) on hint layer 2
+# (RepDistiller's default `--hint_layer 2`), no KD term (specs/semckd_and_classic_kd.md §2.1).
+_base_ = [
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
+    '../default_runtime.py', '../distill_runtime.py'
+]
+model = dict(
+    type='SingleTeacherDistiller',
+    student_loss_weight=1.0,
+    distill_losses=dict(
+        fitnet=dict(
+            type='FitNetLoss', loss_weight=100.0, source=2,
+            connector=dict(type='ConvRegConnector'))),
+)

@@ -1,0 +1,10 @@
+# KDSVD (RepDistiller code; it has no script, so beta 1 is our choice): CE 1 + 1 * KDSVD, no KD term (specs/semckd_and_classic_kd.md §2).
+_base_ = [
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
+    '../default_runtime.py', '../distill_runtime.py'
+]
+model = dict(
+    type='SingleTeacherDistiller',
+    student_loss_weight=1.0,
+    distill_losses=dict(kdsvd=dict(type='KDSVDLoss', loss_weight=1)),
+)

@@ -1,0 +1,10 @@
+# PKT in RepDistiller's convention: CE 1 + 30000 * PKT, no KD term (specs/semckd_and_classic_kd.md §2).
+_base_ = [
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
+    '../default_runtime.py', '../distill_runtime.py'
+]
+model = dict(
+    type='SingleTeacherDistiller',
+    student_loss_weight=1.0,
+    distill_losses=dict(pkt=dict(type='PKTLoss', loss_weight=30000)),
+)

@@ -1,0 +1,10 @@
+# CRD+KD, resnet32x4 -> shufflev1. RepDistiller convention for CRD+KD: CE 1 + KD 1 + 0.8 * CRD
+# (specs/semckd_and_classic_kd.md §0; the CRD row of the table is CRD alone).
+_base_ = ['../_base_/methods/crd_kd.py']
+model = dict(
+    student='configs/_base_/models/shufflev1.py',
+    teacher='configs/_base_/models/resnet32x4.py',
+    teacher_ckpt='work_dirs/baselines/resnet32x4_cifar100/epoch_240.pth',
+)
+# lr 0.01 for MobileNetV2/ShuffleNet students (specs/semckd_and_classic_kd.md §4)
+optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -1,0 +1,8 @@
+# CRD, vgg13 -> vgg8. RepDistiller convention: CE 1 + 0.8 * CRD, no KD term.
+# Published: 73.94 top-1 (RepDistiller/CRD table, specs/semckd_and_classic_kd.md §5.2).
+_base_ = ['../_base_/methods/crd.py']
+model = dict(
+    student='configs/_base_/models/vgg8.py',
+    teacher='configs/_base_/models/vgg13.py',
+    teacher_ckpt='work_dirs/baselines/vgg13_cifar100/epoch_240.pth',
+)

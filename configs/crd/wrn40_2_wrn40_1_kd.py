@@ -1,0 +1,8 @@
+# CRD+KD, wrn40_2 -> wrn40_1. RepDistiller convention for CRD+KD: CE 1 + KD 1 + 0.8 * CRD
+# (specs/semckd_and_classic_kd.md §0; the CRD row of the table is CRD alone).
+_base_ = ['../_base_/methods/crd_kd.py']
+model = dict(
+    student='configs/_base_/models/wrn40_1.py',
+    teacher='configs/_base_/models/wrn40_2.py',
+    teacher_ckpt='work_dirs/baselines/wrn40_2_cifar100/epoch_240.pth',
+)

@@ -1,0 +1,9 @@
+# DKD, wrn40_2 -> wrn40_1: CE 1 + DKD(alpha 1, beta 6, T 4, 20-epoch warm-up).
+# Published: 74.81 top-1 (mdistiller configs/cifar100/dkd, README).
+_base_ = ['../_base_/methods/dkd.py']
+model = dict(
+    student='configs/_base_/models/wrn40_1.py',
+    teacher='configs/_base_/models/wrn40_2.py',
+    teacher_ckpt='work_dirs/baselines/wrn40_2_cifar100/epoch_240.pth',
+    distill_losses=dict(dkd=dict(beta=6)),
+)

@@ -1,0 +1,8 @@
+# FSP, resnet56 -> resnet20. RepDistiller convention: 30 init epochs on FSP, then CE 1 alone (the reference's main-stage distillation loss is 0).
+# Published: 69.95 top-1 (RepDistiller/CRD table, specs/semckd_and_classic_kd.md §5.2).
+_base_ = ['../_base_/methods/fsp.py']
+model = dict(
+    student='configs/_base_/models/resnet20.py',
+    teacher='configs/_base_/models/resnet56.py',
+    teacher_ckpt='work_dirs/baselines/resnet56_cifar100/epoch_240.pth',
+)

@@ -1,0 +1,10 @@
+# HKD, resnet32x4 -> vgg8. SemCKD convention: CE 1 + KD 1 + 1 * HKD.
+# Published: 72.63 top-1 (SemCKD table, specs/semckd_and_classic_kd.md §5.1).
+# Pass 2 of HKD: the teacher is the resnet8x4_double proxy distilled from resnet32x4 with PKT
+# by configs/hkd/resnet32x4_resnet8x4_double_pkt.py (pass 1).
+_base_ = ['../_base_/methods/hkd.py']
+model = dict(
+    student='configs/_base_/models/vgg8.py',
+    teacher='configs/_base_/models/resnet8x4_double.py',
+    teacher_ckpt='work_dirs/hkd/resnet32x4_resnet8x4_double_pkt/student_last.pth',
+)

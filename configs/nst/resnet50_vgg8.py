@@ -1,0 +1,8 @@
+# NST, resnet50 -> vgg8. RepDistiller convention: CE 1 + 50 * NST, no KD term.
+# Published: 71.28 top-1 (RepDistiller/CRD table, specs/semckd_and_classic_kd.md §5.2).
+_base_ = ['../_base_/methods/nst.py']
+model = dict(
+    student='configs/_base_/models/vgg8.py',
+    teacher='configs/_base_/models/resnet50.py',
+    teacher_ckpt='work_dirs/baselines/resnet50_cifar100/epoch_240.pth',
+)

@@ -1,0 +1,10 @@
+# NST, wrn40_2 -> shufflev1. RepDistiller convention: CE 1 + 50 * NST, no KD term.
+# Published: 74.89 top-1 (RepDistiller/CRD table, specs/semckd_and_classic_kd.md §5.2).
+_base_ = ['../_base_/methods/nst.py']
+model = dict(
+    student='configs/_base_/models/shufflev1.py',
+    teacher='configs/_base_/models/wrn40_2.py',
+    teacher_ckpt='work_dirs/baselines/wrn40_2_cifar100/epoch_240.pth',
+)
+# lr 0.01 for MobileNetV2/ShuffleNet students (specs/semckd_and_classic_kd.md §4)
+optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -1,0 +1,8 @@
+# PKT, resnet50 -> vgg8. RepDistiller convention: CE 1 + 30000 * PKT, no KD term.
+# Published: 73.01 top-1 (RepDistiller/CRD table, specs/semckd_and_classic_kd.md §5.2).
+_base_ = ['../_base_/methods/pkt.py']
+model = dict(
+    student='configs/_base_/models/vgg8.py',
+    teacher='configs/_base_/models/resnet50.py',
+    teacher_ckpt='work_dirs/baselines/resnet50_cifar100/epoch_240.pth',
+)

@@ -1,0 +1,8 @@
+# SemCKD, resnet32x4 -> resnet8x4. SemCKD convention: CE 1 + KD 1 + 400 * SemCKD.
+# Published: 76.23 top-1 (SemCKD table, specs/semckd_and_classic_kd.md §5.1).
+_base_ = ['../_base_/methods/semckd.py']
+model = dict(
+    student='configs/_base_/models/resnet8x4.py',
+    teacher='configs/_base_/models/resnet32x4.py',
+    teacher_ckpt='work_dirs/baselines/resnet32x4_cifar100/epoch_240.pth',
+)

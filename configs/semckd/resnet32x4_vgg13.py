@@ -1,0 +1,8 @@
+# SemCKD, resnet32x4 -> vgg13. SemCKD convention: CE 1 + KD 1 + 400 * SemCKD.
+# Published: 79.43 top-1 (SemCKD table, specs/semckd_and_classic_kd.md §5.1).
+_base_ = ['../_base_/methods/semckd.py']
+model = dict(
+    student='configs/_base_/models/vgg13.py',
+    teacher='configs/_base_/models/resnet32x4.py',
+    teacher_ckpt='work_dirs/baselines/resnet32x4_cifar100/epoch_240.pth',
+)

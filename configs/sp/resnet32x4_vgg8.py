@@ -1,0 +1,8 @@
+# SP, resnet32x4 -> vgg8. SemCKD convention: CE 1 + KD 1 + 3000 * SP.
+# Published: 73.12 top-1 (SemCKD table, specs/semckd_and_classic_kd.md §5.1).
+_base_ = ['../_base_/methods/sp.py']
+model = dict(
+    student='configs/_base_/models/vgg8.py',
+    teacher='configs/_base_/models/resnet32x4.py',
+    teacher_ckpt='work_dirs/baselines/resnet32x4_cifar100/epoch_240.pth',
+)

@@ -1,0 +1,8 @@
+# SP, resnet50 -> vgg8. RepDistiller convention: CE 1 + 3000 * SP, no KD term.
+# Published: 73.34 top-1 (RepDistiller/CRD table, specs/semckd_and_classic_kd.md §5.2).
+_base_ = ['../_base_/methods/sp_repdistiller.py']
+model = dict(
+    student='configs/_base_/models/vgg8.py',
+    teacher='configs/_base_/models/resnet50.py',
+    teacher_ckpt='work_dirs/baselines/resnet50_cifar100/epoch_240.pth',
+)

@@ -1,0 +1,133 @@
+"""VIDLoss and VIDConnector: specs/semckd_and_classic_kd.md §2.5."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from mmkd.models.connectors.vid import VIDConnector
+from mmkd.models.losses.vid import VIDLoss, vid_loss
+from mmkd.registry import MODELS
+from mmkd.utils import register_all_modules
+
+
+def np_adaptive_pool(x, out):
+    """Adaptive average pooling of a (C, H, W) array to (out, out), by loops."""
+    C, H, W = x.shape
+    y = np.zeros((C, out, out))
+    for i in range(out):
+        h0, h1 = (i * H) // out, -(-((i + 1) * H) // out)
+        for j in range(out):
+            w0, w1 = (j * W) // out, -(-((j + 1) * W) // out)
+            y[:, i, j] = x[:, h0:h1, w0:w1].mean(axis=(1, 2))
+    return y
+
+
+def np_vid(means, targets, variances):
+    """Loop version of the Gaussian NLL (no constant), mean per pair, summed over pairs."""
+    total = 0.0
+    for mu, t, var in zip(means, targets, variances):
+        mu, t, var = (np.asarray(x, np.float64) for x in (mu, t, var))
+        B, C, H, W = mu.shape
+        acc = 0.0
+        for b in range(B):
+            for c in range(C):
+                for h in range(H):
+                    for w in range(W):
+                        acc += 0.5 * ((mu[b, c, h, w] - t[b, c, h, w])**2 / var[c]
+                                      + math.log(var[c]))
+        total += acc / (B * C * H * W)
+    return total
+
+
+def test_hand_computed():
+    # one element: mu = 1, t = 3, var = 2 -> 0.5 * (4 / 2 + ln 2) = 1 + ln(2) / 2
+    mu, t, var = torch.ones(1, 1, 1, 1), torch.full((1, 1, 1, 1), 3.), torch.tensor([2.])
+    assert vid_loss([mu], [t], [var]).item() == pytest.approx(1 + math.log(2) / 2, rel=1e-6)
+    assert VIDLoss()([mu], [t], [var]).item() == pytest.approx(1 + math.log(2) / 2, rel=1e-6)
+
+
+def test_numpy_reference():
+    g = torch.Generator().manual_seed(0)
+    means = [torch.randn(2, 3, 4, 4, generator=g), torch.randn(2, 5, 2, 2, generator=g)]
+    targets = [torch.randn(2, 3, 4, 4, generator=g), torch.randn(2, 5, 2, 2, generator=g)]
+    variances = [torch.rand(3, generator=g) + 0.5, torch.rand(5, generator=g) + 0.5]
+    assert vid_loss(means, targets, variances).item() == pytest.approx(
+        np_vid(means, targets, variances), rel=1e-5)
+
+
+def test_log_scale_init():
+    conn = VIDConnector([(4, 8, 8)], [(6, 8, 8)])
+    # inverse softplus of 5 - 1e-5: log(exp(4.99999) - 1)
+    expected = math.log(math.exp(5.0 - 1e-5) - 1.0)
+    assert expected == pytest.approx(4.993229, abs=1e-6)
+    torch.testing.assert_close(conn.layers[0].log_scale.detach(),
+                               torch.full((6, ), expected), rtol=0, atol=1e-6)
+    # so the initial variance is 5: log(1 + exp(log_scale)) + 1e-5
+    torch.testing.assert_close(conn.layers[0].variance().detach(), torch.full((6, ), 5.0))
+
+
+def test_connector_resnet32x4_to_resnet8x4():
+    shapes = [torch.Size([64, 32, 32]), torch.Size([128, 16, 16]), torch.Size([256, 8, 8])]
+    conn = VIDConnector(shapes, shapes)
+    # per layer: conv1x1 Cs->Ct + Ct->Ct + Ct->Ct (no bias) + log_scale Ct
+    expected = sum(c * c + c * c + c * c + c for c in (64, 128, 256))
+    assert expected == 258496
+    assert sum(p.numel() for p in conn.parameters()) == expected
+    s = [torch.randn(2, *sh) for sh in shapes]
+    t = [torch.randn(2, *sh) for sh in shapes]
+    means, targets, variances = conn(s, t)
+    assert [m.shape for m in means] == [x.shape for x in t]
+    assert [v.shape for v in variances] == [(64, ), (128, ), (256, )]
+
+
+def test_connector_pools_larger_map_before_regressor():
+    # student 8x8 > teacher 4x4: student pooled then regressed; student 2x2 < teacher 6x6:
+    # teacher pooled (6 -> 2)
+    conn = VIDConnector([(3, 8, 8), (3, 2, 2)], [(4, 4, 4), (4, 6, 6)])
+    g = torch.Generator().manual_seed(1)
+    s = [torch.randn(2, 3, 8, 8, generator=g), torch.randn(2, 3, 2, 2, generator=g)]
+    t = [torch.randn(2, 4, 4, 4, generator=g), torch.randn(2, 4, 6, 6, generator=g)]
+    means, targets, variances = conn(s, t)
+    assert means[0].shape == targets[0].shape == (2, 4, 4, 4)
+    assert means[1].shape == targets[1].shape == (2, 4, 2, 2)
+    pooled_s = torch.from_numpy(np.stack([np_adaptive_pool(x.numpy(), 4) for x in s[0]])).float()
+    torch.testing.assert_close(means[0], conn.layers[0](pooled_s), rtol=1e-5, atol=1e-6)
+    pooled_t = np.stack([np_adaptive_pool(x.numpy(), 2) for x in t[1]])
+    np.testing.assert_allclose(targets[1].numpy(), pooled_t, rtol=1e-5, atol=1e-6)
+    loss = VIDLoss()(means, targets, variances)
+    assert loss.item() == pytest.approx(
+        np_vid([m.detach() for m in means], targets, [v.detach() for v in variances]), rel=1e-5)
+
+
+def test_gradient_reaches_student_and_connector_only():
+    conn = VIDConnector([(3, 4, 4)], [(5, 4, 4)])
+    s = [torch.randn(2, 3, 4, 4, requires_grad=True)]
+    t = [torch.randn(2, 5, 4, 4)]
+    VIDLoss()(*conn(s, t)).backward()
+    assert s[0].grad is not None and s[0].grad.abs().sum() > 0
+    assert conn.layers[0].log_scale.grad is not None
+    assert t[0].grad is None
+
+
+def test_bf16_autocast_matches_fp32():
+    g = torch.Generator().manual_seed(2)
+    means = [torch.randn(4, 8, 4, 4, generator=g)]
+    targets = [torch.randn(4, 8, 4, 4, generator=g)]
+    variances = [torch.rand(8, generator=g) + 1]
+    loss = VIDLoss()
+    ref = loss(means, targets, variances)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        out = loss([means[0].bfloat16()], [targets[0].bfloat16()], variances)
+    assert out.dtype == torch.float32
+    exact = loss([means[0].bfloat16().float()], [targets[0].bfloat16().float()], variances)
+    torch.testing.assert_close(out, exact, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(out, ref, rtol=5e-2, atol=1e-3)
+
+
+def test_build_by_name():
+    register_all_modules()
+    loss = MODELS.build(dict(type='VIDLoss'))
+    assert isinstance(loss, VIDLoss) and loss.source == 'stages' and loss.loss_weight == 1.0
+    conn = MODELS.build(dict(type='VIDConnector', s_shape=[(4, 4, 4)], t_shape=[(4, 4, 4)]))
+    assert isinstance(conn, VIDConnector)
