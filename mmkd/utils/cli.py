@@ -18,11 +18,44 @@ def setup_for_tools(cfg) -> None:
         cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
 
 
+def explain_unknown_type(error: KeyError):
+    """Turn mmengine's "X is not in the mmkd::model registry" into a message with close names."""
+    import difflib
+    import re
+
+    import mmkd.registry as registries
+    match = re.search(r"(\S+) is not in the (\S+)::([\w ]+) registry", str(error))
+    if not match:
+        return None
+    name, _, kind = match.groups()
+    name = name.strip('`\'"')
+    known = set()
+    for reg in vars(registries).values():
+        if getattr(reg, 'name', None) == kind and hasattr(reg, '_module_dict'):
+            node = reg
+            while node is not None:
+                known.update(node._module_dict)
+                node = node.parent
+    close = difflib.get_close_matches(name, sorted(known), n=5, cutoff=0.5)
+    hint = f' Did you mean: {", ".join(close)}?' if close else ''
+    mmkd_own = sorted(k for reg in vars(registries).values()
+                      if getattr(reg, 'name', None) == kind and getattr(reg, 'scope', '') == 'mmkd'
+                      for k in reg._module_dict)
+    listing = f' mmkd\'s own {kind} types: {", ".join(mmkd_own)}.' if mmkd_own else ''
+    return MMKDUserError(f'Unknown {kind} type {name!r} in the config.{hint}{listing}')
+
+
 @contextmanager
 def user_errors_as_messages():
     """Print an :class:`MMKDUserError` as one line and exit 1 (``MMKD_DEBUG=1``: traceback)."""
     try:
-        yield
+        try:
+            yield
+        except KeyError as e:
+            explained = explain_unknown_type(e)
+            if explained is None:
+                raise
+            raise explained from e
     except MMKDUserError as e:
         if os.environ.get('MMKD_DEBUG'):
             raise

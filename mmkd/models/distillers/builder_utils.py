@@ -3,7 +3,7 @@ import os.path as osp
 from typing import Iterable, Union
 
 import torch.nn as nn
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config
 
 from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import safe_load
@@ -47,10 +47,10 @@ def model_cfg_from(spec: Union[str, dict]) -> dict:
     file_cfg = Config.fromfile(resolve_config_path(cfg_path))
     if 'model' not in file_cfg:
         raise ConfigError(f'{cfg_path} has no `model` to use as a student/teacher.')
-    model = ConfigDict(file_cfg.model.to_dict())
+    model = file_cfg.model.to_dict()
     if spec:
-        model.merge_from_dict(spec)
-    return model.to_dict()
+        model = Config._merge_a_into_b(spec, model)
+    return dict(model)
 
 
 def build_classifier(spec: Union[str, dict]) -> nn.Module:

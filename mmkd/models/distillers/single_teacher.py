@@ -1,5 +1,6 @@
 """Offline distillation from one frozen teacher (KD, FitNet, AT, ..., CRD, SemCKD, Tf-KD self)."""
 import copy
+import os.path as osp
 import warnings
 from typing import Dict, Optional, Sequence, Tuple
 
@@ -7,7 +8,7 @@ import torch
 import torch.nn as nn
 
 from mmkd.registry import MODELS
-from mmkd.utils.errors import ConfigError
+from mmkd.utils.errors import CheckpointError, ConfigError
 from .base import BaseDistiller, call_with_batch_fields, network_outputs
 from .builder_utils import build_classifier, load_weights_strict, num_classes_of
 
@@ -66,6 +67,14 @@ class SingleTeacherDistiller(BaseDistiller):
         self.teacher = build_classifier(teacher)
         self._check_class_counts()
         if teacher_ckpt is not None:
+            if not osp.isfile(teacher_ckpt):
+                raise CheckpointError(
+                    f'Teacher checkpoint {teacher_ckpt} does not exist. Train the teacher first '
+                    '(python tools/train.py configs/baselines/<teacher>_cifar100.py writes '
+                    'work_dirs/baselines/<teacher>_cifar100/epoch_240.pth), or point '
+                    'model.teacher_ckpt at a checkpoint with --cfg-options model.teacher_ckpt=PATH '
+                    '(public reference teachers: convert them with '
+                    'tools/model_converters/convert_reference.py).')
             load_weights_strict(self.teacher, teacher_ckpt, role='teacher')
         elif teacher_ckpt_required:
             warnings.warn(
@@ -133,6 +142,9 @@ class SingleTeacherDistiller(BaseDistiller):
                 conn_cfg.setdefault('s_shape', _feature_shapes(s_probe.select(s_src)))
                 conn_cfg.setdefault('t_shape', _feature_shapes(t_probe.select(t_src)))
                 self.connectors[name] = MODELS.build(conn_cfg)
+                # e.g. CRD: the loss needs the memory size the connector was built with
+                if getattr(loss, 'n_data', 0) is None and hasattr(self.connectors[name], 'n_data'):
+                    loss.n_data = self.connectors[name].n_data
             self.loss_wiring[name] = dict(
                 student_source=s_src, teacher_source=t_src, stage=stage, preact=preact)
 
