@@ -16,6 +16,21 @@ def setup_for_tools(cfg) -> None:
     install_safe_loader()
     if not torch.cuda.is_available():
         cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+        if cfg.get('launcher', 'none') != 'none':
+            _setup_cpu_distributed(cfg)
+
+
+def _setup_cpu_distributed(cfg) -> None:
+    """Distributed training without GPUs (gloo): mmengine's ``init_dist`` and its DDP wrapper both
+    assume CUDA devices, so the process group is created here and DDP gets ``device_ids=None``."""
+    import torch.distributed as torch_dist
+    if cfg.launcher == 'pytorch' and not torch_dist.is_initialized():
+        torch_dist.init_process_group(backend='gloo')
+    wrapper = dict(type='MMDistributedDataParallel', broadcast_buffers=False,
+                   find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper.update(cfg.get('model_wrapper_cfg') or {})
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
 
 
 def explain_unknown_type(error: KeyError):
