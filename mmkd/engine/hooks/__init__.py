@@ -1,5 +1,4 @@
-from .distillation_epoch_hook import DistillationEpochHook
-from .student_checkpoint_hook import StudentCheckpointHook
-from .teacher_eval_hook import TeacherEvalHook
+"""Every module in this folder is imported so its registered hooks are available by name."""
+from mmkd.utils.import_all import import_submodules
 
-__all__ = ['DistillationEpochHook', 'StudentCheckpointHook', 'TeacherEvalHook']
+import_submodules(__name__)
