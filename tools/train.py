@@ -11,6 +11,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmkd.registry import RUNNERS
+from mmkd.utils.resume import find_resumable_checkpoint
 from mmkd.utils.cli import setup_for_tools, user_errors_as_messages
 
 
@@ -65,8 +66,10 @@ def merge_args(cfg: Config, args) -> Config:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':
+        # the newest *complete* checkpoint (a crash may leave a dangling last_checkpoint)
         cfg.resume = True
-        cfg.load_from = None
+        cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
+        cfg.resume = cfg.load_from is not None
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume

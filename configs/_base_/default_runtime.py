@@ -13,6 +13,11 @@ default_hooks = dict(
         rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
+    # mmkd: refuse --resume/load_from checkpoints of another model; stop on NaN/inf losses
+    checkpoint_check=dict(type='CheckpointCompatibilityHook'),
+    nan_guard=dict(type='NaNGuardHook'),
+    # per-epoch seeding of the main process (resume continues with the same random numbers)
+    epoch_seed=dict(type='ReproducibleEpochHook'),
 )
 
 env_cfg = dict(

@@ -1,4 +1,5 @@
 """Write files so that a crash never leaves a truncated file where a good one was."""
+import io
 import os
 import os.path as osp
 import tempfile
@@ -7,16 +8,44 @@ import torch
 
 
 def atomic_torch_save(obj, path: str) -> None:
-    """``torch.save`` to a temporary file in the same folder, fsync, then rename over ``path``."""
+    """``torch.save`` to memory, then :func:`atomic_write_bytes` (never a truncated ``path``)."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    atomic_write_bytes(buffer.getvalue(), path)
+
+
+def atomic_write_bytes(data: bytes, path: str) -> None:
+    """Write ``data`` to a temporary file next to ``path``, fsync, then rename over ``path``."""
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix='.' + osp.basename(path) + '.', suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as f:
-            torch.save(obj, f)
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         if osp.exists(tmp):
             os.remove(tmp)
+
+
+def install_atomic_local_backend() -> None:
+    """Make mmengine write local files (checkpoints included) atomically.
+
+    mmengine's ``save_checkpoint`` serialises to memory and calls the file backend's ``put``; the
+    stock ``LocalBackend`` writes straight into the final path, so a crash or a full disk during a
+    save leaves a truncated checkpoint under the real name. The replacement writes a temporary
+    file and renames it, so the previous file stays intact until the new one is complete.
+    """
+    from mmengine.fileio import LocalBackend, register_backend
+
+    class AtomicLocalBackend(LocalBackend):
+
+        def put(self, obj: bytes, filepath) -> None:
+            atomic_write_bytes(obj, str(filepath))
+
+        def put_text(self, obj: str, filepath, encoding: str = 'utf-8') -> None:
+            atomic_write_bytes(obj.encode(encoding), str(filepath))
+
+    register_backend('local', AtomicLocalBackend, force=True)

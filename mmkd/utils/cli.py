@@ -10,10 +10,12 @@ from .errors import MMKDUserError
 
 def setup_for_tools(cfg) -> None:
     """Register modules, install the safe checkpoint loader, pick gloo when there is no GPU."""
+    from .atomic import install_atomic_local_backend
     from .checkpoint import install_safe_loader
     from .setup_env import register_all_modules
     register_all_modules(init_default_scope=False)
     install_safe_loader()
+    install_atomic_local_backend()
     if not torch.cuda.is_available():
         cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
         if cfg.get('launcher', 'none') != 'none':

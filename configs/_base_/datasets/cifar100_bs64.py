@@ -12,6 +12,8 @@ data_preprocessor = dict(
 )
 
 train_pipeline = [
+    # augmentation randomness from (seed, epoch, sample): exact resume, new crops every epoch
+    dict(type='SeedAugmentation'),
     dict(type='RandomCrop', crop_size=32, padding=4),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
@@ -23,7 +25,7 @@ train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     dataset=dict(type=dataset_type, data_root=data_root, split='train', pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='EpochSeededSampler', shuffle=True),
 )
 val_dataloader = dict(
     batch_size=64,

@@ -8,6 +8,8 @@ data_preprocessor = dict(
     to_rgb=False,
 )
 train_pipeline = [
+    # augmentation randomness from (seed, epoch, sample): exact resume, new crops every epoch
+    dict(type='SeedAugmentation'),
     dict(type='RandomCrop', crop_size=32, padding=2),  # digits must not be flipped
     dict(type='PackInputs'),
 ]
@@ -16,7 +18,7 @@ train_dataloader = dict(
     batch_size=64,
     num_workers=0,
     dataset=dict(type=dataset_type, split='train', pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='EpochSeededSampler', shuffle=True),
 )
 val_dataloader = dict(
     batch_size=128,
