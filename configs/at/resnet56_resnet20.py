@@ -2,7 +2,7 @@
 # Published: 70.55 top-1 (RepDistiller/CRD table, specs/semckd_and_classic_kd.md §5.2).
 _base_ = ['../_base_/methods/at_repdistiller.py']
 model = dict(
-    student='configs/_base_/models/resnet20.py',
-    teacher='configs/_base_/models/resnet56.py',
+    student=dict(cfg_path='configs/_base_/models/resnet20.py'),
+    teacher=dict(cfg_path='configs/_base_/models/resnet56.py'),
     teacher_ckpt='work_dirs/baselines/resnet56_cifar100/epoch_240.pth',
 )

@@ -2,7 +2,7 @@
 # Published: 72.77 top-1 (RepDistiller/CRD table, specs/semckd_and_classic_kd.md §5.2).
 _base_ = ['../_base_/methods/at_repdistiller.py']
 model = dict(
-    student='configs/_base_/models/wrn40_1.py',
-    teacher='configs/_base_/models/wrn40_2.py',
+    student=dict(cfg_path='configs/_base_/models/wrn40_1.py'),
+    teacher=dict(cfg_path='configs/_base_/models/wrn40_2.py'),
     teacher_ckpt='work_dirs/baselines/wrn40_2_cifar100/epoch_240.pth',
 )

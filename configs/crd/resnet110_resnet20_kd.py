@@ -2,7 +2,7 @@
 # (specs/semckd_and_classic_kd.md §0; the CRD row of the table is CRD alone).
 _base_ = ['../_base_/methods/crd_kd.py']
 model = dict(
-    student='configs/_base_/models/resnet20.py',
-    teacher='configs/_base_/models/resnet110.py',
+    student=dict(cfg_path='configs/_base_/models/resnet20.py'),
+    teacher=dict(cfg_path='configs/_base_/models/resnet110.py'),
     teacher_ckpt='work_dirs/baselines/resnet110_cifar100/epoch_240.pth',
 )

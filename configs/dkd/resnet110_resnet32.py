@@ -2,8 +2,8 @@
 # Published: 74.11 top-1 (mdistiller configs/cifar100/dkd, README).
 _base_ = ['../_base_/methods/dkd.py']
 model = dict(
-    student='configs/_base_/models/resnet32.py',
-    teacher='configs/_base_/models/resnet110.py',
+    student=dict(cfg_path='configs/_base_/models/resnet32.py'),
+    teacher=dict(cfg_path='configs/_base_/models/resnet110.py'),
     teacher_ckpt='work_dirs/baselines/resnet110_cifar100/epoch_240.pth',
     distill_losses=dict(dkd=dict(beta=2)),
 )

@@ -2,8 +2,8 @@
 # Published: 74.68 top-1 (mdistiller configs/cifar100/dkd, README).
 _base_ = ['../_base_/methods/dkd.py']
 model = dict(
-    student='configs/_base_/models/vgg8.py',
-    teacher='configs/_base_/models/vgg13.py',
+    student=dict(cfg_path='configs/_base_/models/vgg8.py'),
+    teacher=dict(cfg_path='configs/_base_/models/vgg13.py'),
     teacher_ckpt='work_dirs/baselines/vgg13_cifar100/epoch_240.pth',
     distill_losses=dict(dkd=dict(beta=6)),
 )

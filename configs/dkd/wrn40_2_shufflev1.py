@@ -2,8 +2,8 @@
 # Published: 76.70 top-1 (mdistiller configs/cifar100/dkd, README).
 _base_ = ['../_base_/methods/dkd.py']
 model = dict(
-    student='configs/_base_/models/shufflev1.py',
-    teacher='configs/_base_/models/wrn40_2.py',
+    student=dict(cfg_path='configs/_base_/models/shufflev1.py'),
+    teacher=dict(cfg_path='configs/_base_/models/wrn40_2.py'),
     teacher_ckpt='work_dirs/baselines/wrn40_2_cifar100/epoch_240.pth',
 )
 # lr 0.01 for MobileNetV2/ShuffleNet students (specs/semckd_and_classic_kd.md §4)

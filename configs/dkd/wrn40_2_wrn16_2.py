@@ -2,8 +2,8 @@
 # Published: 76.23 top-1 (mdistiller configs/cifar100/dkd, README).
 _base_ = ['../_base_/methods/dkd.py']
 model = dict(
-    student='configs/_base_/models/wrn16_2.py',
-    teacher='configs/_base_/models/wrn40_2.py',
+    student=dict(cfg_path='configs/_base_/models/wrn16_2.py'),
+    teacher=dict(cfg_path='configs/_base_/models/wrn40_2.py'),
     teacher_ckpt='work_dirs/baselines/wrn40_2_cifar100/epoch_240.pth',
     distill_losses=dict(dkd=dict(beta=6)),
 )

@@ -2,8 +2,8 @@
 # Published: 75.82 top-1 (SemCKD table, specs/semckd_and_classic_kd.md §5.1).
 _base_ = ['../_base_/methods/fitnet.py']
 model = dict(
-    student='configs/_base_/models/shufflev2.py',
-    teacher='configs/_base_/models/resnet32x4.py',
+    student=dict(cfg_path='configs/_base_/models/shufflev2.py'),
+    teacher=dict(cfg_path='configs/_base_/models/resnet32x4.py'),
     teacher_ckpt='work_dirs/baselines/resnet32x4_cifar100/epoch_240.pth',
 )
 # lr 0.01 for MobileNetV2/ShuffleNet students (specs/semckd_and_classic_kd.md §4)

@@ -4,7 +4,7 @@
 # by configs/hkd/resnet32x4_resnet8x4_double_pkt.py (pass 1).
 _base_ = ['../_base_/methods/hkd.py']
 model = dict(
-    student='configs/_base_/models/resnet8x4.py',
-    teacher='configs/_base_/models/resnet8x4_double.py',
+    student=dict(cfg_path='configs/_base_/models/resnet8x4.py'),
+    teacher=dict(cfg_path='configs/_base_/models/resnet8x4_double.py'),
     teacher_ckpt='work_dirs/hkd/resnet32x4_resnet8x4_double_pkt/student_last.pth',
 )

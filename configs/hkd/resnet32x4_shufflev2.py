@@ -4,8 +4,8 @@
 # by configs/hkd/resnet32x4_resnet8x4_double_pkt.py (pass 1).
 _base_ = ['../_base_/methods/hkd.py']
 model = dict(
-    student='configs/_base_/models/shufflev2.py',
-    teacher='configs/_base_/models/resnet8x4_double.py',
+    student=dict(cfg_path='configs/_base_/models/shufflev2.py'),
+    teacher=dict(cfg_path='configs/_base_/models/resnet8x4_double.py'),
     teacher_ckpt='work_dirs/hkd/resnet32x4_resnet8x4_double_pkt/student_last.pth',
 )
 # lr 0.01 for MobileNetV2/ShuffleNet students (specs/semckd_and_classic_kd.md §4)

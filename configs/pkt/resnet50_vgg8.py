@@ -2,7 +2,7 @@
 # Published: 73.01 top-1 (RepDistiller/CRD table, specs/semckd_and_classic_kd.md §5.2).
 _base_ = ['../_base_/methods/pkt.py']
 model = dict(
-    student='configs/_base_/models/vgg8.py',
-    teacher='configs/_base_/models/resnet50.py',
+    student=dict(cfg_path='configs/_base_/models/vgg8.py'),
+    teacher=dict(cfg_path='configs/_base_/models/resnet50.py'),
     teacher_ckpt='work_dirs/baselines/resnet50_cifar100/epoch_240.pth',
 )

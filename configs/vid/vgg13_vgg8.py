@@ -2,7 +2,7 @@
 # Published: 73.63 top-1 (SemCKD table, specs/semckd_and_classic_kd.md §5.1).
 _base_ = ['../_base_/methods/vid.py']
 model = dict(
-    student='configs/_base_/models/vgg8.py',
-    teacher='configs/_base_/models/vgg13.py',
+    student=dict(cfg_path='configs/_base_/models/vgg8.py'),
+    teacher=dict(cfg_path='configs/_base_/models/vgg13.py'),
     teacher_ckpt='work_dirs/baselines/vgg13_cifar100/epoch_240.pth',
 )

@@ -104,8 +104,8 @@ HAS_SEMCKD_VARIANT = {'kd', 'fitnet', 'at', 'sp', 'vid'}
 def pair_body(teacher: str, student: str, base: str, extra: str = '') -> str:
     lines = [f"_base_ = ['../_base_/methods/{base}.py']",
              'model = dict(',
-             f"    student='configs/_base_/models/{student}.py',",
-             f"    teacher='configs/_base_/models/{teacher}.py',",
+             f"    student=dict(cfg_path='configs/_base_/models/{student}.py'),",
+             f"    teacher=dict(cfg_path='configs/_base_/models/{teacher}.py'),",
              f"    teacher_ckpt='work_dirs/baselines/{teacher}_cifar100/epoch_240.pth',",
              extra + ')' if extra else ')']
     text = '\n'.join(lines) + '\n'

@@ -1,0 +1,13 @@
+# HSAKD*, resnet32x4 -> shufflev2, from the jointly trained teacher ("Teacher*").
+# Published top-1 (README, specs/hsakd.md §7): 80.86±0.15 (student baseline 72.96±0.33).
+# The student exports as the plain shufflev2; test it with
+#   python tools/test.py configs/baselines/shufflev2_cifar100.py \
+#       work_dirs/hsakd/resnet32x4_shufflev2_star/student_best.pth
+_base_ = ['../_base_/methods/hsakd.py']
+model = dict(
+    student='configs/_base_/models/hsakd/shufflev2_aux.py',
+    teacher='configs/_base_/models/hsakd/resnet32x4_aux.py',
+    teacher_ckpt='work_dirs/hsakd/teachers/resnet32x4_joint/epoch_240.pth',
+)
+# lr 0.01 for MobileNetV2/ShuffleNet students (train_student_cifar.sh --init-lr 0.01)
+optim_wrapper = dict(optimizer=dict(lr=0.01))

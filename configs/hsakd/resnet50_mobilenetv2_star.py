@@ -1,0 +1,13 @@
+# HSAKD*, resnet50 -> mobilenetv2, from the jointly trained teacher ("Teacher*").
+# Published top-1 (README, specs/hsakd.md §7): 79.43±0.24 (student baseline 73.51±0.26).
+# The student exports as the plain mobilenetv2; test it with
+#   python tools/test.py configs/hsakd/baselines/mobilenetv2_cifar100.py \
+#       work_dirs/hsakd/resnet50_mobilenetv2_star/student_best.pth
+_base_ = ['../_base_/methods/hsakd.py']
+model = dict(
+    student='configs/_base_/models/hsakd/mobilenetv2_aux.py',
+    teacher='configs/_base_/models/hsakd/resnet50_aux.py',
+    teacher_ckpt='work_dirs/hsakd/teachers/resnet50_joint/epoch_240.pth',
+)
+# lr 0.01 for MobileNetV2/ShuffleNet students (train_student_cifar.sh --init-lr 0.01)
+optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -1,0 +1,13 @@
+# HSAKD, vgg13 -> mobilenetv2, from the frozen-backbone teacher ("Teacher").
+# Published top-1 (README, specs/hsakd.md §7): 77.45±0.21 (student baseline 73.51±0.26).
+# The student exports as the plain mobilenetv2; test it with
+#   python tools/test.py configs/hsakd/baselines/mobilenetv2_cifar100.py \
+#       work_dirs/hsakd/vgg13_mobilenetv2/student_best.pth
+_base_ = ['../_base_/methods/hsakd.py']
+model = dict(
+    student='configs/_base_/models/hsakd/mobilenetv2_aux.py',
+    teacher='configs/_base_/models/hsakd/vgg13_aux.py',
+    teacher_ckpt='work_dirs/hsakd/teachers/vgg13_frozen/epoch_100.pth',
+)
+# lr 0.01 for MobileNetV2/ShuffleNet students (train_student_cifar.sh --init-lr 0.01)
+optim_wrapper = dict(optimizer=dict(lr=0.01))

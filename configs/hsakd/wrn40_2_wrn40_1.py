@@ -1,0 +1,11 @@
+# HSAKD, wrn40_2 -> wrn40_1, from the frozen-backbone teacher ("Teacher").
+# Published top-1 (README, specs/hsakd.md §7): 77.00±0.21 (student baseline 71.95±0.59).
+# The student exports as the plain wrn40_1; test it with
+#   python tools/test.py configs/baselines/wrn40_1_cifar100.py \
+#       work_dirs/hsakd/wrn40_2_wrn40_1/student_best.pth
+_base_ = ['../_base_/methods/hsakd.py']
+model = dict(
+    student='configs/_base_/models/hsakd/wrn40_1_aux.py',
+    teacher='configs/_base_/models/hsakd/wrn40_2_aux.py',
+    teacher_ckpt='work_dirs/hsakd/teachers/wrn40_2_frozen/epoch_100.pth',
+)

@@ -1,0 +1,12 @@
+# Tf-KD baseline, ResNet50 (CIFAR-100). Published: 78.16 top-1 (Tf-KD README).
+# Reference: normal training with experiments/base_experiments/base_resnet50 (batch 64, lr 0.05),
+#   the Tf-KD recipe (specs/tfkd.md §6).
+# Keeps the checkpoints of epochs [1, 50, 51] and the best one in
+#   work_dirs/tfkd/baselines/resnet50_cifar100/keep/ (the De-KD and Tf-KD_self teachers).
+# init='tfkd': the Tf-KD copy of this network keeps PyTorch's default init.
+_base_ = ['../../_base_/models/resnet50.py', '../../_base_/datasets/cifar100_tfkd.py',
+          '../../_base_/schedules/tfkd_200e.py', '../../_base_/tfkd_runtime.py']
+model = dict(backbone=dict(init='tfkd'))
+train_dataloader = dict(batch_size=64)
+optim_wrapper = dict(optimizer=dict(lr=0.05))  # 0.1 * 64/128
+custom_hooks = [dict(type='KeepCheckpointsHook', epochs=[1, 50, 51], best=True)]

@@ -1,0 +1,17 @@
+# Tf-KD_self, MobileNetV2 (CIFAR-10). No published CIFAR-10 number in the reference.
+# Reference: --self_training with
+#   experiments/kd_experiments/mobilenet_distill/mobilenet_self_teacher (alpha 0.95, T 20,
+#   multiplier 1.0; batch 128, lr 0.1).
+# The teacher is the best checkpoint of the normally trained MobileNetV2
+#   (configs/tfkd/cifar10/baselines/mobilenetv2_cifar10.py: train it first; best.pth.tar in the
+#   reference).
+# Loss (1 - alpha)*CE + alpha*T^2*m*KL(softmax(z_t/T) || softmax(z_s/T)), KL averaged over the N*K
+#   elements as the reference (batchmean weight alpha*T^2*m/K = 38; specs/tfkd.md §2).
+_base_ = ['../../_base_/datasets/cifar10_tfkd.py', '../../_base_/methods/tfkd_kd.py']
+model = dict(
+    student=dict(cfg_path='configs/_base_/models/mobilenetv2_tfkd.py', head=dict(num_classes=10)),
+    teacher=dict(cfg_path='configs/_base_/models/mobilenetv2_tfkd.py', head=dict(num_classes=10)),
+    teacher_ckpt='work_dirs/tfkd/cifar10/baselines/mobilenetv2_cifar10/keep/best.pth',
+    student_loss_weight=0.05,  # 1 - alpha
+    distill_losses=dict(kd=dict(alpha=0.95, tau=20.0, multiplier=1.0)),
+)

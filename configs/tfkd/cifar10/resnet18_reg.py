@@ -1,0 +1,22 @@
+# Tf-KD_reg (virtual teacher), ResNet18 (CIFAR-10). No published CIFAR-10 number in the reference.
+# Reference: --regularization with experiments/base_experiments/base_resnet18 (reg_alpha 0.1,
+#   reg_temperature 20, multiplier 100.0; batch 128, lr 0.1). No teacher network: the loss of the
+#   classification head.
+# Loss (1 - alpha)*CE + alpha*m*KL(softmax(P/T) || softmax(z)), P = 0.99 on the true class and
+#   0.01/(K-1) elsewhere (probabilities fed to softmax as logits), KL averaged over the N*K elements
+#   as the reference (batchmean weight alpha*m/K = 1); no student temperature and no T^2
+#   (specs/tfkd.md §3, G2).
+_base_ = ['../../_base_/models/resnet18.py', '../../_base_/datasets/cifar10_tfkd.py',
+          '../../_base_/schedules/tfkd_200e.py', '../../_base_/tfkd_runtime.py']
+model = dict(
+    head=dict(
+        num_classes=10,
+        loss=dict(
+            _delete_=True,
+            type='TfKDRegularizationLoss',
+            alpha=0.1,
+            temperature=20.0,
+            multiplier=100.0,
+            correct_prob=0.99,  # hard-coded in the reference
+            variant='code',
+            reduction='elementwise_mean')))

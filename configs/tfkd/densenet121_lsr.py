@@ -1,0 +1,7 @@
+# Label smoothing, DenseNet121 (CIFAR-100). Not reported in the reference.
+# Reference: --label_smoothing with experiments/base_experiments/base_densenet121 (batch 128, lr
+#   0.1). Target 1 - 0.1 on the true class and 0.1/(K - 1) elsewhere (specs/tfkd.md §4, G3; not
+#   mmpretrain's LabelSmoothLoss).
+_base_ = ['../_base_/models/densenet121.py', '../_base_/datasets/cifar100_tfkd.py',
+          '../_base_/schedules/tfkd_200e.py', '../_base_/tfkd_runtime.py']
+model = dict(head=dict(loss=dict(_delete_=True, type='TfKDLabelSmoothingLoss', epsilon=0.1)))

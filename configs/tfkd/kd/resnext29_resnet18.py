@@ -1,0 +1,18 @@
+# Normal KD ResNeXt29-8x64d -> ResNet18 (CIFAR-100). Published: 77.84±0.15 top-1
+#   (figures/Re-KD.png).
+# Reference: experiments/kd_experiments/resnet18_distill/resnext29_teacher (alpha 0.6, T 20; batch
+#   64, lr 0.05).
+# Loss (1 - alpha)*CE + alpha*T^2*KL(softmax(z_t/T) || softmax(z_s/T)), KL averaged over the N*K
+#   elements as the reference (batchmean weight alpha*T^2/K = 2.4; specs/tfkd.md §1, §5).
+# Teacher: the best checkpoint of configs/tfkd/baselines/resnext29_cifar100.py (best.pth.tar in the
+#   reference).
+_base_ = ['../../_base_/datasets/cifar100_tfkd.py', '../../_base_/methods/tfkd_kd.py']
+model = dict(
+    student='configs/_base_/models/resnet18.py',
+    teacher='configs/_base_/models/resnext29_8x64d.py',
+    teacher_ckpt='work_dirs/tfkd/baselines/resnext29_cifar100/keep/best.pth',
+    student_loss_weight=0.4,  # 1 - alpha
+    distill_losses=dict(kd=dict(alpha=0.6, tau=20.0, multiplier=1.0)),
+)
+train_dataloader = dict(batch_size=64)
+optim_wrapper = dict(optimizer=dict(lr=0.05))  # 0.1 * 64/128

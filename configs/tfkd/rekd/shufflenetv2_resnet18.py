@@ -1,0 +1,15 @@
+# Reversed KD ShuffleNetV2 -> ResNet18 (CIFAR-100). Published: 77.35±0.32 top-1 (figures/Re-KD.png).
+# Reference: experiments/kd_experiments/resnet18_distill/shufflenet_v2_teacher (alpha 0.6, T 20;
+#   batch 128, lr 0.1).
+# Loss (1 - alpha)*CE + alpha*T^2*KL(softmax(z_t/T) || softmax(z_s/T)), KL averaged over the N*K
+#   elements as the reference (batchmean weight alpha*T^2/K = 2.4; specs/tfkd.md §1, §5).
+# Teacher: the best checkpoint of configs/tfkd/baselines/shufflenetv2_cifar100.py (best.pth.tar in
+#   the reference).
+_base_ = ['../../_base_/datasets/cifar100_tfkd.py', '../../_base_/methods/tfkd_kd.py']
+model = dict(
+    student='configs/_base_/models/resnet18.py',
+    teacher='configs/_base_/models/shufflenetv2_tfkd.py',
+    teacher_ckpt='work_dirs/tfkd/baselines/shufflenetv2_cifar100/keep/best.pth',
+    student_loss_weight=0.4,  # 1 - alpha
+    distill_losses=dict(kd=dict(alpha=0.6, tau=20.0, multiplier=1.0)),
+)
