@@ -32,6 +32,10 @@ def _setup_cpu_distributed(cfg) -> None:
                    find_unused_parameters=cfg.get('find_unused_parameters', False))
     wrapper.update(cfg.get('model_wrapper_cfg') or {})
     wrapper['device_ids'] = None
+    if cfg.get('sync_bn'):
+        # torch's SyncBatchNorm needs GPUs; synchronise BatchNorm over gloo instead
+        cfg.sync_bn = None
+        wrapper['type'] = 'CPUSyncDistributedDataParallel'
     cfg.model_wrapper_cfg = wrapper
 
 
