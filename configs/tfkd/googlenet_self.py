@@ -8,8 +8,8 @@
 #   elements as the reference (batchmean weight alpha*T^2*m/K = 80; specs/tfkd.md §2).
 _base_ = ['../_base_/datasets/cifar100_tfkd.py', '../_base_/methods/tfkd_kd.py']
 model = dict(
-    student='configs/_base_/models/googlenet.py',
-    teacher='configs/_base_/models/googlenet.py',
+    student=dict(cfg_path='configs/_base_/models/googlenet.py'),
+    teacher=dict(cfg_path='configs/_base_/models/googlenet.py'),
     teacher_ckpt='work_dirs/tfkd/baselines/googlenet_cifar100/keep/best.pth',
     student_loss_weight=0.6,  # 1 - alpha
     distill_losses=dict(kd=dict(alpha=0.4, tau=20.0, multiplier=50.0)),

@@ -7,8 +7,8 @@
 #   elements as the reference (batchmean weight alpha*T^2*m/K = 17.1; specs/tfkd.md §2).
 _base_ = ['../_base_/datasets/cifar100_tfkd.py', '../_base_/methods/tfkd_kd.py']
 model = dict(
-    student='configs/_base_/models/resnet18.py',
-    teacher='configs/_base_/models/resnet18.py',
+    student=dict(cfg_path='configs/_base_/models/resnet18.py'),
+    teacher=dict(cfg_path='configs/_base_/models/resnet18.py'),
     teacher_ckpt='work_dirs/tfkd/baselines/resnet18_cifar100/keep/best.pth',
     student_loss_weight=0.05,  # 1 - alpha
     distill_losses=dict(kd=dict(alpha=0.95, tau=6.0, multiplier=50.0)),

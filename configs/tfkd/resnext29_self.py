@@ -9,8 +9,8 @@
 #   elements as the reference (batchmean weight alpha*T^2*m/K = 360; specs/tfkd.md §2).
 _base_ = ['../_base_/datasets/cifar100_tfkd.py', '../_base_/methods/tfkd_kd.py']
 model = dict(
-    student='configs/_base_/models/resnext29_8x64d.py',
-    teacher='configs/_base_/models/resnext29_8x64d.py',
+    student=dict(cfg_path='configs/_base_/models/resnext29_8x64d.py'),
+    teacher=dict(cfg_path='configs/_base_/models/resnext29_8x64d.py'),
     teacher_ckpt='work_dirs/tfkd/baselines/resnext29_cifar100/keep/best.pth',
     student_loss_weight=0.1,  # 1 - alpha
     distill_losses=dict(kd=dict(alpha=0.9, tau=20.0, multiplier=100.0)),

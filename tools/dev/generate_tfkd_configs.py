@@ -6,7 +6,7 @@ configs are a few lines each on top of the Tf-KD base configs. Run it after chan
 commit the result; ``tests/configs/test_all_configs.py`` trains every config one iteration and
 ``tests/tfkd/test_tfkd_configs.py`` checks the values.
 
-    python tools/dev/generate_tfkd_configs.py
+    python tools/dev/generate_tfkd_configs.py [--out DIR]
 
 Layout (``<m>``: mobilenetv2 shufflenetv2 resnet18 resnet50 googlenet densenet121 resnext29, the
 Tf-KD CIFAR zoo — NOT RepDistiller's mobilenetv2/ShuffleV2):
@@ -187,16 +187,14 @@ def fmt(v) -> str:
 
 
 def model_spec(m: str, num_classes: int = 100) -> str:
-    """The student/teacher entry of a distiller: a config path, or a dict with overrides."""
+    """The student/teacher entry of a distiller: ``dict(cfg_path=..., <overrides>)``."""
     path = f"'configs/_base_/models/{ZOO[m]['cfg']}.py'"
     extra = []
     if 'override' in ZOO[m]:
         extra.append("backbone=dict(init='tfkd')")
     if num_classes != 100:
         extra.append(f'head=dict(num_classes={num_classes})')
-    if not extra:
-        return path
-    return f"dict(cfg_path={path}, {', '.join(extra)})"
+    return f"dict(cfg_path={', '.join([path] + extra)})"
 
 
 def recipe_lines(batch: int) -> list:
@@ -441,8 +439,13 @@ def write_pair(kind, teacher, student, ref, alpha, temp, batch, pub, figure, not
     write(rel, lines)
 
 
-def main():
-    if osp.isdir(OUT):  # every file under configs/tfkd is generated
+def main(out: str = None):
+    global OUT
+    if out is not None:
+        if osp.isdir(out) and os.listdir(out):
+            raise SystemExit(f'{out} is not empty; give a new folder')
+        OUT = out
+    elif osp.isdir(OUT):  # every file under configs/tfkd is generated
         shutil.rmtree(OUT)
     for m in ZOO:
         write_baseline(m)
@@ -474,4 +477,7 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    import argparse
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--out', help='write here instead of configs/tfkd (a check)')
+    main(parser.parse_args().out)

@@ -8,8 +8,8 @@
 #   (<e>.pth.tar is written after epoch e+1), kept by configs/tfkd/baselines/resnet18_cifar100.py.
 _base_ = ['../../_base_/datasets/cifar100_tfkd.py', '../../_base_/methods/tfkd_kd.py']
 model = dict(
-    student='configs/_base_/models/shufflenetv2_tfkd.py',
-    teacher='configs/_base_/models/resnet18.py',
+    student=dict(cfg_path='configs/_base_/models/shufflenetv2_tfkd.py'),
+    teacher=dict(cfg_path='configs/_base_/models/resnet18.py'),
     teacher_ckpt='work_dirs/tfkd/baselines/resnet18_cifar100/keep/epoch_1.pth',
     student_loss_weight=0.05,  # 1 - alpha
     distill_losses=dict(kd=dict(alpha=0.95, tau=20.0, multiplier=1.0)),

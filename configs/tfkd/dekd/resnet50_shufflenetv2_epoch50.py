@@ -9,7 +9,7 @@
 #   (keep/epoch_50.pth for the README's "50-epoch-trained" reading).
 _base_ = ['../../_base_/datasets/cifar100_tfkd.py', '../../_base_/methods/tfkd_kd.py']
 model = dict(
-    student='configs/_base_/models/shufflenetv2_tfkd.py',
+    student=dict(cfg_path='configs/_base_/models/shufflenetv2_tfkd.py'),
     teacher=dict(cfg_path='configs/_base_/models/resnet50.py', backbone=dict(init='tfkd')),
     teacher_ckpt='work_dirs/tfkd/baselines/resnet50_cifar100/keep/epoch_51.pth',
     student_loss_weight=0.05,  # 1 - alpha

@@ -8,7 +8,7 @@
 #   shufflenet_distill/resnet50_teacher (alpha 0.95, T 20, batch 128).
 _base_ = ['../../_base_/datasets/cifar100_tfkd.py', '../../_base_/methods/tfkd_kd.py']
 model = dict(
-    student='configs/_base_/models/mobilenetv2_tfkd.py',
+    student=dict(cfg_path='configs/_base_/models/mobilenetv2_tfkd.py'),
     teacher=dict(cfg_path='configs/_base_/models/resnet50.py', backbone=dict(init='tfkd')),
     teacher_ckpt='work_dirs/tfkd/baselines/resnet50_cifar100/keep/best.pth',
     student_loss_weight=0.05,  # 1 - alpha

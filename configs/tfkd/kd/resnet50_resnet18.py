@@ -7,7 +7,7 @@
 #   reference).
 _base_ = ['../../_base_/datasets/cifar100_tfkd.py', '../../_base_/methods/tfkd_kd.py']
 model = dict(
-    student='configs/_base_/models/resnet18.py',
+    student=dict(cfg_path='configs/_base_/models/resnet18.py'),
     teacher=dict(cfg_path='configs/_base_/models/resnet50.py', backbone=dict(init='tfkd')),
     teacher_ckpt='work_dirs/tfkd/baselines/resnet50_cifar100/keep/best.pth',
     student_loss_weight=0.4,  # 1 - alpha

@@ -9,8 +9,8 @@
 #   strong-student config, batch 64 as every config with a ResNeXt29 teacher.
 _base_ = ['../../_base_/datasets/cifar100_tfkd.py', '../../_base_/methods/tfkd_kd.py']
 model = dict(
-    student='configs/_base_/models/googlenet.py',
-    teacher='configs/_base_/models/resnext29_8x64d.py',
+    student=dict(cfg_path='configs/_base_/models/googlenet.py'),
+    teacher=dict(cfg_path='configs/_base_/models/resnext29_8x64d.py'),
     teacher_ckpt='work_dirs/tfkd/baselines/resnext29_cifar100/keep/best.pth',
     student_loss_weight=0.4,  # 1 - alpha
     distill_losses=dict(kd=dict(alpha=0.6, tau=20.0, multiplier=1.0)),

@@ -7,8 +7,8 @@
 #   the reference).
 _base_ = ['../../_base_/datasets/cifar100_tfkd.py', '../../_base_/methods/tfkd_kd.py']
 model = dict(
-    student='configs/_base_/models/resnet18.py',
-    teacher='configs/_base_/models/shufflenetv2_tfkd.py',
+    student=dict(cfg_path='configs/_base_/models/resnet18.py'),
+    teacher=dict(cfg_path='configs/_base_/models/shufflenetv2_tfkd.py'),
     teacher_ckpt='work_dirs/tfkd/baselines/shufflenetv2_cifar100/keep/best.pth',
     student_loss_weight=0.4,  # 1 - alpha
     distill_losses=dict(kd=dict(alpha=0.6, tau=20.0, multiplier=1.0)),
