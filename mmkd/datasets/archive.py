@@ -6,6 +6,10 @@ import shutil
 import tarfile
 import tempfile
 import urllib.request
+import zipfile
+from typing import Callable, List
+
+from mmengine import dist
 
 from mmkd.utils.errors import DatasetError
 
@@ -41,6 +45,18 @@ def download(url: str, dst: str, md5: str, timeout: float = 60.0) -> None:
             os.remove(tmp)
 
 
+def _check_member(archive: str, dst: str, dst_real: str, name: str, regular: bool) -> None:
+    """Refuse a member whose path leaves ``dst`` or that is not a plain file or folder."""
+    target = osp.realpath(osp.join(dst_real, name))
+    inside = target == dst_real or target.startswith(dst_real + os.sep)
+    if not inside or osp.isabs(name) or name.startswith(('/', '\\')):
+        raise DatasetError(f'{archive}: member {name!r} would be written outside {dst}; '
+                           'the archive is unsafe and was not extracted.')
+    if not regular:
+        raise DatasetError(f'{archive}: member {name!r} is a link or special file; '
+                           'the archive is unsafe and was not extracted.')
+
+
 def safe_extract_tar(archive: str, dst: str) -> None:
     """Extract a tar archive into ``dst``, refusing any member that would land outside it.
 
@@ -51,15 +67,66 @@ def safe_extract_tar(archive: str, dst: str) -> None:
     with tarfile.open(archive) as tar:
         members = tar.getmembers()
         for member in members:
-            target = osp.realpath(osp.join(dst_real, member.name))
-            inside = target == dst_real or target.startswith(dst_real + os.sep)
-            if not inside or osp.isabs(member.name):
-                raise DatasetError(
-                    f'{archive}: member {member.name!r} would be written outside {dst}; '
-                    'the archive is unsafe and was not extracted.')
-            if not (member.isfile() or member.isdir()):
-                raise DatasetError(
-                    f'{archive}: member {member.name!r} is a link or special file; '
-                    'the archive is unsafe and was not extracted.')
+            _check_member(archive, dst, dst_real, member.name, member.isfile() or member.isdir())
         extract_kwargs = {'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}
         tar.extractall(dst_real, members=members, **extract_kwargs)
+
+
+def safe_extract_zip(archive: str, dst: str) -> None:
+    """Extract a zip archive into ``dst`` with the same refusals as :func:`safe_extract_tar`."""
+    dst_real = osp.realpath(dst)
+    os.makedirs(dst_real, exist_ok=True)
+    with zipfile.ZipFile(archive) as zf:
+        members = zf.infolist()
+        for member in members:
+            mode = (member.external_attr >> 16) & 0o170000
+            _check_member(archive, dst, dst_real, member.filename,
+                          not mode or mode in (0o100000, 0o040000))
+        zf.extractall(dst_real, members=members)
+
+
+def ensure_extracted(missing: Callable[[], List[str]], missing_message: Callable[[List[str]], str],
+                     root: str, filename: str, url: str, md5: str, download_allowed: bool,
+                     timeout: float = 60.0) -> None:
+    """Make a dataset's files exist under ``root``: use ``root/filename`` if it is there, else
+    download it (when allowed); verify the md5 and extract safely (zip or tar by extension).
+
+    ``missing()`` lists what is still absent; ``missing_message(missing)`` is the error text that
+    says where to put the archive.
+    """
+    absent = missing()
+    if not absent:
+        return
+    archive = osp.join(root, filename)
+    if not osp.isfile(archive):
+        if not download_allowed:
+            raise DatasetError(missing_message(absent))
+        try:
+            download(url, archive, md5, timeout=timeout)
+        except DatasetError:
+            raise
+        except Exception as e:  # offline, DNS failure, HTTP error ...
+            raise DatasetError(f'Could not download {url} ({type(e).__name__}: {e}). ' +
+                               missing_message(absent)) from e
+    verify_md5(archive, md5)
+    (safe_extract_zip if filename.endswith('.zip') else safe_extract_tar)(archive, root)
+    still = missing()
+    if still:
+        raise DatasetError(f'{archive} was extracted but {", ".join(still)} are still missing; '
+                           f'the archive is not {filename}.')
+
+
+def run_on_rank0(fn: Callable[[], None]) -> None:
+    """Run ``fn`` on rank 0 while the other ranks wait; every rank raises rank 0's error."""
+    error = None
+    if dist.is_main_process():
+        try:
+            fn()
+        except DatasetError as e:
+            error = str(e)
+    if dist.get_world_size() > 1:
+        box = [error]
+        dist.broadcast_object_list(box, src=0)
+        error = box[0]
+    if error is not None:
+        raise DatasetError(error)

@@ -14,13 +14,12 @@ import pickle
 from typing import List, Optional
 
 import numpy as np
-from mmengine import dist
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.datasets.categories import CIFAR10_CATEGORIES, CIFAR100_CATEGORIES
 
 from mmkd.registry import DATASETS
 from mmkd.utils.errors import DatasetError
-from .archive import download, safe_extract_tar, verify_md5
+from .archive import ensure_extracted, run_on_rank0
 
 
 def _load_pickle(path: str) -> dict:
@@ -32,20 +31,6 @@ def _load_pickle(path: str) -> dict:
                            'corrupted. Delete the dataset folder and download it again.') from e
 
 
-def _run_on_rank0(fn):
-    """Run ``fn`` on rank 0; every rank raises the same error if it failed."""
-    error = None
-    if dist.is_main_process():
-        try:
-            fn()
-        except DatasetError as e:
-            error = str(e)
-    if dist.get_world_size() > 1:
-        box = [error]
-        dist.broadcast_object_list(box, src=0)
-        error = box[0]
-    if error is not None:
-        raise DatasetError(error)
 
 
 @DATASETS.register_module()
@@ -109,30 +94,12 @@ class CIFAR10(BaseDataset):
 
     def _prepare(self) -> None:
         """Make sure the extracted files exist (rank 0 only)."""
-        missing = self.missing_files()
-        if not missing:
-            return
-        archive = osp.join(self.data_root, self.filename)
-        if not osp.isfile(archive):
-            if not self.download:
-                raise DatasetError(self._missing_message(missing))
-            try:
-                download(self.url, archive, self.tgz_md5)
-            except DatasetError:
-                raise
-            except Exception as e:  # offline, DNS failure, HTTP error ...
-                raise DatasetError(f'Could not download {self.url} ({type(e).__name__}: {e}). '
-                                   + self._missing_message(missing)) from e
-        verify_md5(archive, self.tgz_md5)
-        safe_extract_tar(archive, self.data_root)
-        still_missing = self.missing_files()
-        if still_missing:
-            raise DatasetError(f'{archive} was extracted but {", ".join(still_missing)} are still '
-                               f'missing from {self.folder}; the archive is not {self.filename}.')
+        ensure_extracted(self.missing_files, self._missing_message, self.data_root,
+                         self.filename, self.url, self.tgz_md5, self.download)
 
     # ------------------------------------------------------------------- load
     def load_data_list(self) -> List[dict]:
-        _run_on_rank0(self._prepare)
+        run_on_rank0(self._prepare)
         if self.missing_files():  # other ranks on a non-shared disk
             raise DatasetError(self._missing_message(self.missing_files()))
         images, labels = [], []

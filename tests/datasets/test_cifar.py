@@ -9,7 +9,7 @@ import tarfile
 import numpy as np
 import pytest
 
-import mmkd.datasets.cifar as cifar_module
+import mmkd.datasets.archive as archive_module
 from mmkd.datasets import CIFAR10, CIFAR100, Digits, write_tiny_cifar
 from mmkd.datasets.archive import file_md5
 from mmkd.utils.errors import DatasetError
@@ -49,7 +49,7 @@ def test_missing_dataset_offline_names_folder_and_archive(tmp_path):
 def test_download_failure_is_one_clear_message(tmp_path, monkeypatch):
     def offline(url, dst, md5, timeout=60.0):
         raise OSError('Network is unreachable')
-    monkeypatch.setattr(cifar_module, 'download', offline)
+    monkeypatch.setattr(archive_module, 'download', offline)
     with pytest.raises(DatasetError, match='Could not download .*cifar-100-python.tar.gz'):
         CIFAR100(data_root=str(tmp_path), download=True)
 
