@@ -37,6 +37,8 @@ def shrink_config(cfg, data_root: str, batch_size: int = 2, n_data: int = None):
                 d['n_data'] = n_data
         if 'batch_size' in d and d.get('type') == 'SelfAttentionConnector':
             d['batch_size'] = batch_size
+        if d.get('type') in GENERATED_DATASETS:  # STL-10 / Tiny-ImageNet: generated copies
+            d['data_root'] = generated_dataset_root(data_root, d['type'])
 
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg.get(key)
@@ -48,6 +50,9 @@ def shrink_config(cfg, data_root: str, batch_size: int = 2, n_data: int = None):
     if 'teacher' in cfg.model:
         cfg.model['teacher_ckpt'] = None
         cfg.model['teacher_ckpt_required'] = False
+    if 'student_ckpt' in cfg.model:  # linear evaluation: no distilled student in tests
+        cfg.model['student_ckpt'] = None
+        cfg.model['student_ckpt_required'] = False
     return cfg
 
 
@@ -64,3 +69,65 @@ def run_tool(args, check=True, env=None, timeout=600):
     if check and proc.returncode != 0:
         raise AssertionError(f'{" ".join(args)} failed ({proc.returncode}):\n{proc.stdout[-6000:]}')
     return proc
+
+
+#: dataset types that shrink_config points at generated copies (written once next to data_root)
+GENERATED_DATASETS = ('STL10', 'TinyImageNet')
+
+
+def generated_dataset_root(data_root: str, dataset_type: str) -> str:
+    """A tiny STL-10 / Tiny-ImageNet (real formats, real class counts) under ``data_root``."""
+    import shutil
+    import tempfile
+    root = osp.join(data_root, f'_generated_{dataset_type.lower()}')
+    if osp.isdir(root):
+        return root
+    tmp = tempfile.mkdtemp(dir=data_root, prefix=f'.{dataset_type.lower()}.')
+    if dataset_type == 'STL10':
+        from mmkd.datasets.stl10 import write_tiny_stl10
+        write_tiny_stl10(tmp, train_per_class=2, test_per_class=1)
+    else:
+        from mmkd.datasets.tiny_imagenet import write_tiny_imagenet
+        write_tiny_imagenet(tmp, num_classes=200, train_per_class=1, val_per_class=1)
+    try:
+        os.rename(tmp, root)
+    except OSError:  # written meanwhile by another process
+        shutil.rmtree(tmp, ignore_errors=True)
+    return root
+
+
+# --- HSAKD (appended; docs/hsakd.md) -----------------------------------------------------------
+# shrink_config, plus two rules for the HSAKD configs:
+# * an mmpretrain `ImageNet` dataset becomes the generated CIFAR-100 under `data_root` (CIFAR split
+#   names, no LoadImageFromFile since CIFAR images are in memory; ImageNet's 1000 class names are
+#   kept so that the 1000-way model and the dataset agree; crop/resize sizes scaled by 64/224);
+# * a model with a `backbone_ckpt` (the frozen-backbone HSAKD teacher) gets none.
+_shrink_config_without_hsakd_rules = shrink_config
+
+
+def _imagenet_as_tiny_cifar(data_root: str):
+    def fix(d):
+        if d.get('type') != 'ImageNet':
+            return
+        from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
+        split = 'train' if d.get('split', 'train') == 'train' else 'test'
+        pipeline = [dict(t) for t in d.get('pipeline', []) if t.get('type') != 'LoadImageFromFile']
+        for t in pipeline:  # 224-pixel crops of 32-pixel images: 64 pixels are enough for a test
+            for key in ('scale', 'crop_size'):
+                if isinstance(t.get(key), int):
+                    t[key] = max(1, t[key] * 64 // 224)
+        for key in [k for k in d if k != 'pipeline']:
+            del d[key]
+        d.update(type='CIFAR100', data_root=data_root, split=split,
+                 metainfo=dict(classes=IMAGENET_CATEGORIES))
+        d['pipeline'] = pipeline
+    return fix
+
+
+def shrink_config(cfg, data_root: str, batch_size: int = 2, n_data: int = None):  # noqa: F811
+    _shrink_config_without_hsakd_rules(cfg, data_root, batch_size=batch_size, n_data=n_data)
+    _walk(cfg._cfg_dict, _imagenet_as_tiny_cifar(data_root))
+    if 'backbone_ckpt' in cfg.model:
+        cfg.model['backbone_ckpt'] = None
+        cfg.model['backbone_ckpt_required'] = False
+    return cfg

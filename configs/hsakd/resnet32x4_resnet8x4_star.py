@@ -5,7 +5,7 @@
 #       work_dirs/hsakd/resnet32x4_resnet8x4_star/student_best.pth
 _base_ = ['../_base_/methods/hsakd.py']
 model = dict(
-    student='configs/_base_/models/hsakd/resnet8x4_aux.py',
-    teacher='configs/_base_/models/hsakd/resnet32x4_aux.py',
+    student=dict(cfg_path='configs/_base_/models/hsakd/resnet8x4_aux.py'),
+    teacher=dict(cfg_path='configs/_base_/models/hsakd/resnet32x4_aux.py'),
     teacher_ckpt='work_dirs/hsakd/teachers/resnet32x4_joint/epoch_240.pth',
 )

@@ -5,8 +5,8 @@
 #       work_dirs/hsakd/resnet32x4_shufflev2_star/student_best.pth
 _base_ = ['../_base_/methods/hsakd.py']
 model = dict(
-    student='configs/_base_/models/hsakd/shufflev2_aux.py',
-    teacher='configs/_base_/models/hsakd/resnet32x4_aux.py',
+    student=dict(cfg_path='configs/_base_/models/hsakd/shufflev2_aux.py'),
+    teacher=dict(cfg_path='configs/_base_/models/hsakd/resnet32x4_aux.py'),
     teacher_ckpt='work_dirs/hsakd/teachers/resnet32x4_joint/epoch_240.pth',
 )
 # lr 0.01 for MobileNetV2/ShuffleNet students (train_student_cifar.sh --init-lr 0.01)

@@ -5,8 +5,8 @@
 #       work_dirs/hsakd/resnet50_mobilenetv2/student_best.pth
 _base_ = ['../_base_/methods/hsakd.py']
 model = dict(
-    student='configs/_base_/models/hsakd/mobilenetv2_aux.py',
-    teacher='configs/_base_/models/hsakd/resnet50_aux.py',
+    student=dict(cfg_path='configs/_base_/models/hsakd/mobilenetv2_aux.py'),
+    teacher=dict(cfg_path='configs/_base_/models/hsakd/resnet50_aux.py'),
     teacher_ckpt='work_dirs/hsakd/teachers/resnet50_frozen/epoch_100.pth',
 )
 # lr 0.01 for MobileNetV2/ShuffleNet students (train_student_cifar.sh --init-lr 0.01)

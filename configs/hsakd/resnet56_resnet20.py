@@ -5,7 +5,7 @@
 #       work_dirs/hsakd/resnet56_resnet20/student_best.pth
 _base_ = ['../_base_/methods/hsakd.py']
 model = dict(
-    student='configs/_base_/models/hsakd/resnet20_aux.py',
-    teacher='configs/_base_/models/hsakd/resnet56_aux.py',
+    student=dict(cfg_path='configs/_base_/models/hsakd/resnet20_aux.py'),
+    teacher=dict(cfg_path='configs/_base_/models/hsakd/resnet56_aux.py'),
     teacher_ckpt='work_dirs/hsakd/teachers/resnet56_frozen/epoch_100.pth',
 )

@@ -5,7 +5,7 @@
 #       work_dirs/hsakd/wrn40_2_wrn40_1_star/student_best.pth
 _base_ = ['../_base_/methods/hsakd.py']
 model = dict(
-    student='configs/_base_/models/hsakd/wrn40_1_aux.py',
-    teacher='configs/_base_/models/hsakd/wrn40_2_aux.py',
+    student=dict(cfg_path='configs/_base_/models/hsakd/wrn40_1_aux.py'),
+    teacher=dict(cfg_path='configs/_base_/models/hsakd/wrn40_2_aux.py'),
     teacher_ckpt='work_dirs/hsakd/teachers/wrn40_2_joint/epoch_240.pth',
 )

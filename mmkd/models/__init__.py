@@ -1,1 +1,1 @@
-from . import backbones, connectors, distillers, heads, losses, necks  # noqa: F401
+from . import backbones, classifiers, connectors, distillers, heads, losses, necks  # noqa: F401

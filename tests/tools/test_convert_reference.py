@@ -355,14 +355,15 @@ def test_new_layout_plugs_in(work):
         return rc.map_classifier_keys(plain, model)
 
     layout = rc.register_layout(rc.ReferenceLayout(
-        name='test_hsakd_like', description='test', containers=('net', ),
+        name='test_hsakd_like', description='test', containers=('test_net', ),
         map_keys=map_hsakd_like))
     try:
         net = {'backbone.' + k: v for k, v in ref_sd.items()}
         net['auxiliary_classifier.fc.weight'] = torch.zeros(400, 64)
-        assert rc.detect_layout({'net': net, 'acc': 70.0}) == 'test_hsakd_like'
+        assert rc.detect_layout({'test_net': net, 'acc': 70.0}) == 'test_hsakd_like'
         model = build('resnet8', seed=1)
-        model.load_state_dict(rc.convert_state_dict({'net': net}, layout, model), strict=True)
+        model.load_state_dict(rc.convert_state_dict({'test_net': net}, layout, model),
+                              strict=True)
         torch.testing.assert_close(logits(model, inputs(32)), expected_logits, atol=1e-10,
                                    rtol=0)
     finally:

@@ -4,6 +4,9 @@
 # batch 256 in total: tools/dist_train.sh configs/hsakd/imagenet/resnet34_resnet18.py 4
 # Test the exported student: python tools/test.py configs/hsakd/baselines/resnet18_imagenet.py \
 #     work_dirs/hsakd/imagenet/resnet34_resnet18/student_best.pth
+# The reference's ImageNet student reads the teacher's _best checkpoint (best aux ss accuracy):
+# --cfg-options model.teacher_ckpt=work_dirs/hsakd/teachers/resnet34_imagenet_frozen/
+# best_ss_accuracy_top1_epoch_<N>.pth (one path) does the same; the default is the last epoch.
 _base_ = [
     '../../_base_/datasets/imagenet_bs64_hsakd.py',
     '../../_base_/schedules/hsakd_imagenet_sgd_100e.py', '../../_base_/default_runtime.py',
@@ -11,8 +14,8 @@ _base_ = [
 ]
 model = dict(
     type='HSAKDDistiller',
-    student='configs/_base_/models/hsakd/resnet18_imagenet_aux.py',
-    teacher='configs/_base_/models/hsakd/resnet34_imagenet_aux.py',
+    student=dict(cfg_path='configs/_base_/models/hsakd/resnet18_imagenet_aux.py'),
+    teacher=dict(cfg_path='configs/_base_/models/hsakd/resnet34_imagenet_aux.py'),
     teacher_ckpt='work_dirs/hsakd/teachers/resnet34_imagenet_frozen/epoch_100.pth',
     temperature=3.0,
 )

@@ -11,6 +11,14 @@ _base_ = [
 model = dict(
     type='HSAKDTeacher',
     freeze_backbone=True,
+    eval_rotations=True,
     # python tools/train.py configs/baselines/resnet56_cifar100.py (or a converted CRD teacher)
     backbone_ckpt='work_dirs/baselines/resnet56_cifar100/epoch_240.pth',
 )
+# Model selection as in the reference (train_teacher_*.py, specs/hsakd.md §3, §8.3): validation
+# runs the 4 rotations; the final-head top-1 is logged as `accuracy/top1` (the number the README
+# reports) and best_*.pth is the checkpoint with the best aux self-supervised accuracy
+# (`ss_accuracy/top1`, max over the branches).
+val_evaluator = [dict(type='Accuracy', topk=(1, 5)), dict(type='RotationSSAccuracy')]
+test_evaluator = val_evaluator
+default_hooks = dict(checkpoint=dict(save_best='ss_accuracy/top1'))

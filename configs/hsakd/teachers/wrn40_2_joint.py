@@ -7,4 +7,11 @@ _base_ = [
     '../../_base_/models/hsakd/wrn40_2_aux.py', '../../_base_/datasets/cifar100_bs64.py',
     '../../_base_/schedules/hsakd_cifar_sgd_240e.py', '../../_base_/default_runtime.py'
 ]
-model = dict(type='HSAKDTeacher', freeze_backbone=False)
+model = dict(type='HSAKDTeacher', freeze_backbone=False, eval_rotations=True)
+# Model selection as in the reference (train_teacher_*.py, specs/hsakd.md §3, §8.3): validation
+# runs the 4 rotations; the final-head top-1 is logged as `accuracy/top1` (the number the README
+# reports) and best_*.pth is the checkpoint with the best aux self-supervised accuracy
+# (`ss_accuracy/top1`, max over the branches).
+val_evaluator = [dict(type='Accuracy', topk=(1, 5)), dict(type='RotationSSAccuracy')]
+test_evaluator = val_evaluator
+default_hooks = dict(checkpoint=dict(save_best='ss_accuracy/top1'))

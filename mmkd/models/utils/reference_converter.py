@@ -135,6 +135,20 @@ register_layout(ReferenceLayout(
     allow_bare=True))
 
 
+def _map_hsakd_keys(state_dict, model):
+    from .hsakd_converter import map_hsakd_keys  # the mapping lives with the HSAKD code
+    return map_hsakd_keys(state_dict, model)
+
+
+register_layout(ReferenceLayout(
+    name='hsakd',
+    description="HSAKD / HSSAKD train_*_cifar.py / *_imagenet.py: {'net': {backbone.*, "
+    "auxiliary_classifier.*}, 'acc', 'epoch', 'optimizer'}; into an aux-branch classifier "
+    '(configs/_base_/models/hsakd/<arch>_aux.py) or, branches dropped, a plain one',
+    containers=('net', ),
+    map_keys=_map_hsakd_keys))
+
+
 # ------------------------------------------------------------------ checkpoint inspection
 def _is_state_dict(obj: Any) -> bool:
     """A non-empty mapping from names to tensors (the weights themselves, not a container)."""
