@@ -3,7 +3,6 @@
 Spec: specs/semckd_and_classic_kd.md §2.8 "Data loader" (reference: [S]/[R] dataset/cifar100.py
 ``CIFAR100InstanceSample``), generalised to any mmpretrain-style dataset.
 """
-import copy
 from typing import Union
 
 import numpy as np
@@ -12,10 +11,11 @@ from mmengine.dataset import BaseDataset
 from mmengine.structures import BaseDataElement
 
 from mmkd.registry import DATASETS
+from .wrapper_utils import ClassificationDatasetWrapper
 
 
 @DATASETS.register_module()
-class CRDInstanceSampleDataset:
+class CRDInstanceSampleDataset(ClassificationDatasetWrapper):
     """Wrap a classification dataset so each item also carries ``sample_idx`` and ``contrast_idx``.
 
     Each item is the wrapped dataset's item (the pipeline's dict with ``inputs`` and
@@ -85,19 +85,10 @@ class CRDInstanceSampleDataset:
             self.full_init()
 
     # ------------------------------------------------------------------ mmengine dataset API
-    @property
-    def metainfo(self) -> dict:
-        return copy.deepcopy(getattr(self.dataset, 'metainfo', {}))
-
     def full_init(self) -> None:
         if self._fully_initialized:
             return
-        if hasattr(self.dataset, 'full_init'):
-            self.dataset.full_init()
-        labels = np.asarray(self.dataset.get_gt_labels()).astype(np.int64).reshape(-1)
-        if len(labels) != len(self.dataset):
-            raise ValueError(f'get_gt_labels() returned {len(labels)} labels for a dataset of '
-                             f'{len(self.dataset)} items')
+        labels = self.wrapped_gt_labels()
         self._labels = labels
         self._classes, self._label_pos = np.unique(labels, return_inverse=True)
         self._label_pos = self._label_pos.reshape(-1)

@@ -6,7 +6,6 @@ random_state=0)`` over the training labels and wraps the dataset in ``Subset``. 
 only on the labels (their order) and the seed, not on the training seed, the rank or the
 number of processes: every run and every rank sees the same images.
 """
-import copy
 import warnings
 from typing import Union
 
@@ -14,6 +13,7 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 
 from mmkd.registry import DATASETS
+from .wrapper_utils import ClassificationDatasetWrapper
 
 
 def stratified_indices(labels: np.ndarray, ratio: float, seed: int = 0,
@@ -50,7 +50,7 @@ def stratified_indices(labels: np.ndarray, ratio: float, seed: int = 0,
 
 
 @DATASETS.register_module()
-class ClassBalancedSubset:
+class ClassBalancedSubset(ClassificationDatasetWrapper):
     """A class-balanced fixed-seed fraction of a dataset, usable with any method.
 
     Items are the wrapped dataset's items (pipeline output), ``len`` is the subset size, and
@@ -92,19 +92,10 @@ class ClassBalancedSubset:
         if not lazy_init:
             self.full_init()
 
-    @property
-    def metainfo(self) -> dict:
-        return copy.deepcopy(getattr(self.dataset, 'metainfo', {}))
-
     def full_init(self) -> None:
         if self._fully_initialized:
             return
-        if hasattr(self.dataset, 'full_init'):
-            self.dataset.full_init()
-        labels = np.asarray(self.dataset.get_gt_labels()).astype(np.int64).reshape(-1)
-        if len(labels) != len(self.dataset):
-            raise ValueError(f'get_gt_labels() returned {len(labels)} labels for a dataset of '
-                             f'{len(self.dataset)} items')
+        labels = self.wrapped_gt_labels()
         if self.ratio == 1:
             self.indices = np.arange(len(labels), dtype=np.int64)
         else:
