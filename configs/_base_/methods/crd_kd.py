@@ -1,29 +1,4 @@
 # CRD+KD in RepDistiller's convention: CE 1 + KD 1 + 0.8 * CRD (specs/semckd_and_classic_kd.md
-# §0, `-a 1 -b 0.8`).
-_base_ = [
-    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
-    '../default_runtime.py', '../distill_runtime.py'
-]
-model = dict(
-    type='SingleTeacherDistiller',
-    student_loss_weight=1.0,
-    distill_losses=dict(
-        kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0),
-        crd=dict(
-            type='CRDLoss', loss_weight=0.8,
-            connector=dict(
-                type='CRDConnector', n_data=50000, feat_dim=128, nce_k=16384, nce_t=0.07,
-                nce_m=0.5))),
-)
-# CRD reads each sample's index and K = 16384 negatives from other classes
-train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='CRDInstanceSampleDataset',
-        nce_k=16384,
-        mode='exact',
-        dataset=dict(
-            type='CIFAR100',
-            data_root='data/cifar100',
-            split='train',
-            pipeline={{_base_.train_pipeline}})))
+# §0, `-a 1 -b 0.8`): the CRD base plus the KD term.
+_base_ = ['./crd.py']
+model = dict(distill_losses=dict(kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0)))
