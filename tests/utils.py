@@ -20,10 +20,24 @@ def _walk(obj, fn):
 def shrink_config(cfg, data_root: str, batch_size: int = 2, n_data: int = None):
     """Point every dataset at ``data_root`` and make the run tiny (in place; returns ``cfg``).
 
-    Batch-size-dependent modules (SemCKD's SelfA, whose MLP width is batch/4, so at least 4) get
-    the new batch size; CRD's memory gets the dataset size ``n_data`` and a handful of negatives.
+    * every dataloader gets ``batch_size`` and no worker processes;
+    * every dataset with a ``data_root`` reads ``data_root`` (the generated CIFAR); STL-10 and
+      Tiny-ImageNet read generated copies in their own formats (:func:`generated_dataset_root`);
+    * an mmpretrain ``ImageNet`` dataset (HSAKD's ImageNet configs) becomes the generated CIFAR-100
+      under ``data_root``: CIFAR split names, no ``LoadImageFromFile`` (CIFAR images are in
+      memory), ImageNet's 1000 class names kept so that the 1000-way model and the dataset agree,
+      crop/resize sizes scaled by 64/224;
+    * batch-size-dependent modules (SemCKD's SelfA, whose MLP width is batch/4, so at least 4) get
+      the new batch size; CRD's memory gets the dataset size ``n_data`` and a handful of negatives;
+    * no checkpoint is loaded: the teacher (``teacher_ckpt``), the distilled student of a linear
+      evaluation (``student_ckpt``) and HSAKD's frozen backbone (``backbone_ckpt``) stay as built.
+
+    Idempotent: shrinking again (e.g. once ``n_data`` is known) changes only what the new
+    arguments change.
     """
-    if 'SelfAttentionConnector' in cfg.pretty_text:
+    types = set()
+    _walk(cfg._cfg_dict, lambda d: types.add(d.get('type')))
+    if 'SelfAttentionConnector' in types:
         batch_size = max(batch_size, 4)
 
     def fix(d):
@@ -46,14 +60,34 @@ def shrink_config(cfg, data_root: str, batch_size: int = 2, n_data: int = None):
             loader['batch_size'] = batch_size
             loader['num_workers'] = 0
             loader['persistent_workers'] = False
+    _walk(cfg._cfg_dict, _imagenet_as_tiny_cifar(data_root))
     _walk(cfg._cfg_dict, fix)
-    if 'teacher' in cfg.model:
-        cfg.model['teacher_ckpt'] = None
-        cfg.model['teacher_ckpt_required'] = False
-    if 'student_ckpt' in cfg.model:  # linear evaluation: no distilled student in tests
-        cfg.model['student_ckpt'] = None
-        cfg.model['student_ckpt_required'] = False
+    model = cfg.get('model') or {}
+    for net in ('teacher', 'student', 'backbone'):
+        key = f'{net}_ckpt'
+        if key in model or (net == 'teacher' and 'teacher' in model):
+            model[key] = None
+            model[f'{key}_required'] = False
     return cfg
+
+
+def _imagenet_as_tiny_cifar(data_root: str):
+    def fix(d):
+        if d.get('type') != 'ImageNet':
+            return
+        from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
+        split = 'train' if d.get('split', 'train') == 'train' else 'test'
+        pipeline = [dict(t) for t in d.get('pipeline', []) if t.get('type') != 'LoadImageFromFile']
+        for t in pipeline:  # 224-pixel crops of 32-pixel images: 64 pixels are enough for a test
+            for key in ('scale', 'crop_size'):
+                if isinstance(t.get(key), int):
+                    t[key] = max(1, t[key] * 64 // 224)
+        for key in [k for k in d if k != 'pipeline']:
+            del d[key]
+        d.update(type='CIFAR100', data_root=data_root, split=split,
+                 metainfo=dict(classes=IMAGENET_CATEGORIES))
+        d['pipeline'] = pipeline
+    return fix
 
 
 def run_tool(args, check=True, env=None, timeout=600):
@@ -95,39 +129,3 @@ def generated_dataset_root(data_root: str, dataset_type: str) -> str:
         shutil.rmtree(tmp, ignore_errors=True)
     return root
 
-
-# --- HSAKD (appended; docs/hsakd.md) -----------------------------------------------------------
-# shrink_config, plus two rules for the HSAKD configs:
-# * an mmpretrain `ImageNet` dataset becomes the generated CIFAR-100 under `data_root` (CIFAR split
-#   names, no LoadImageFromFile since CIFAR images are in memory; ImageNet's 1000 class names are
-#   kept so that the 1000-way model and the dataset agree; crop/resize sizes scaled by 64/224);
-# * a model with a `backbone_ckpt` (the frozen-backbone HSAKD teacher) gets none.
-_shrink_config_without_hsakd_rules = shrink_config
-
-
-def _imagenet_as_tiny_cifar(data_root: str):
-    def fix(d):
-        if d.get('type') != 'ImageNet':
-            return
-        from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
-        split = 'train' if d.get('split', 'train') == 'train' else 'test'
-        pipeline = [dict(t) for t in d.get('pipeline', []) if t.get('type') != 'LoadImageFromFile']
-        for t in pipeline:  # 224-pixel crops of 32-pixel images: 64 pixels are enough for a test
-            for key in ('scale', 'crop_size'):
-                if isinstance(t.get(key), int):
-                    t[key] = max(1, t[key] * 64 // 224)
-        for key in [k for k in d if k != 'pipeline']:
-            del d[key]
-        d.update(type='CIFAR100', data_root=data_root, split=split,
-                 metainfo=dict(classes=IMAGENET_CATEGORIES))
-        d['pipeline'] = pipeline
-    return fix
-
-
-def shrink_config(cfg, data_root: str, batch_size: int = 2, n_data: int = None):  # noqa: F811
-    _shrink_config_without_hsakd_rules(cfg, data_root, batch_size=batch_size, n_data=n_data)
-    _walk(cfg._cfg_dict, _imagenet_as_tiny_cifar(data_root))
-    if 'backbone_ckpt' in cfg.model:
-        cfg.model['backbone_ckpt'] = None
-        cfg.model['backbone_ckpt_required'] = False
-    return cfg

@@ -1,5 +1,17 @@
 #!/usr/bin/env bash
-# The whole test suite, in mmkd's virtual environment (created on first use).
-# Extra arguments go to pytest, e.g. `bash tools/run_tests.sh tests/models -x`.
+# The test suite, in mmkd's virtual environment (created on first use).
+#   bash tools/run_tests.sh          full tier: every test (what .ci/run runs)
+#   bash tools/run_tests.sh --quick  quick tier: every test not marked `slow` (pytest.ini), which
+#                                    includes one config per configs/ family (edit-test loop)
+# Other arguments go to pytest, e.g. `bash tools/run_tests.sh --quick tests/models -x`.
 source "$(dirname "$0")/env.sh"
-python -m pytest "${@:-tests}"
+tier=()
+args=()
+for arg in "$@"; do
+    if [ "$arg" = "--quick" ]; then
+        tier=(-m "not slow")
+    else
+        args+=("$arg")
+    fi
+done
+python -m pytest "${tier[@]}" "${args[@]}"
