@@ -51,7 +51,7 @@ from .safe_unpickle import UnsafePickleError, load_first_pickled_value
 TRUST_TOOL = 'tools/model_converters/trust_checkpoint.py'
 
 __all__ = ['CorruptCheckpointError', 'UnsafeCheckpointError', 'safe_load', 'check_container',
-           'check_structure', 'is_remote', 'fetch_remote', 'install_safe_loader', 'SAFE_GLOBALS']
+           'check_structure', 'is_remote', 'resolve_remote', 'fetch_remote', 'install_safe_loader', 'SAFE_GLOBALS']
 
 
 class CorruptCheckpointError(CheckpointError):
@@ -279,7 +279,7 @@ def _zoo_lookup(table: dict, name: str, scheme: str) -> str:
                           f'zoo.{hint}')
 
 
-def _resolve(path: str) -> Tuple[str, Optional[Callable], bool]:
+def resolve_remote(path: str) -> Tuple[str, Optional[Callable], bool]:
     """``(url or local file, post-processing, from a model zoo)`` for a remote ``path``."""
     from mmengine.runner import checkpoint as mm
     for refused in REFUSED_PREFIXES:
@@ -352,7 +352,7 @@ def fetch_remote(path: str) -> Tuple[str, Optional[Callable]]:
     run rank 0 downloads first and the other ranks then find the file (or download it themselves
     when the cache is not shared).
     """
-    target, post, from_zoo = _resolve(path)
+    target, post, from_zoo = resolve_remote(path)
     if not target.startswith(('http://', 'https://')):
         return target, post  # a file of mmengine's home named by open-mmlab://
     cached = hub_cache_path(target)

@@ -37,7 +37,9 @@ class UnsafePickleError(pickle.UnpicklingError):
 
     @property
     def qualname(self) -> str:
-        return f'{self.module}.{self.name}'
+        """``module.name``, with Python 2's ``__builtin__`` shown as ``builtins``."""
+        module = 'builtins' if self.module == '__builtin__' else self.module
+        return f'{module}.{self.name}'
 
 
 def _latin1_encode(obj: Any, encoding: str = 'utf-8', errors: str = 'strict') -> bytes:
