@@ -139,7 +139,7 @@ class CIFAR10(BaseDataset):
     def _load_meta(self) -> None:
         path = osp.join(self.folder, self.meta_file)
         meta = _load_pickle(path)
-        if self.meta_key not in meta:
+        if not isinstance(meta, dict) or self.meta_key not in meta:
             raise DatasetError(f'{path} lacks the key {self.meta_key!r}; the file is corrupted.')
         self._metainfo.setdefault('classes', meta[self.meta_key])
 

@@ -51,7 +51,8 @@ from .safe_unpickle import UnsafePickleError, load_first_pickled_value
 TRUST_TOOL = 'tools/model_converters/trust_checkpoint.py'
 
 __all__ = ['CorruptCheckpointError', 'UnsafeCheckpointError', 'safe_load', 'check_container',
-           'check_structure', 'is_remote', 'resolve_remote', 'fetch_remote', 'install_safe_loader', 'SAFE_GLOBALS']
+           'check_structure', 'is_remote', 'resolve_remote', 'fetch_remote', 'install_safe_loader',
+           'SAFE_GLOBALS']
 
 
 class CorruptCheckpointError(CheckpointError):

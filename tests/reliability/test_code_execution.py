@@ -24,8 +24,8 @@ from mmengine.runner import checkpoint as mm_checkpoint
 
 from mmkd.datasets import write_tiny_cifar
 from mmkd.registry import DATASETS
-from mmkd.utils.checkpoint import (CorruptCheckpointError, UnsafeCheckpointError,
-                                   resolve_remote, safe_load)
+from mmkd.utils.checkpoint import (CorruptCheckpointError, UnsafeCheckpointError, resolve_remote,
+                                   safe_load)
 from mmkd.utils.errors import CheckpointError, DatasetError
 from mmkd.utils.safe_unpickle import load_plain_pickle
 from tests.tools.test_train_resume_test import TINY, data_opts
