@@ -15,6 +15,7 @@ import os
 import os.path as osp
 import pickle
 import shutil
+import socket
 import struct
 
 import numpy as np
@@ -32,7 +33,6 @@ from tests.tools.test_train_resume_test import TINY, data_opts
 from tests.utils import ROOT, run_tool
 
 URL = 'https://download.example.invalid/mmkd/resnet8_cifar100.pth'
-CLOSED_PORT_URL = 'http://127.0.0.1:9/mmkd/not_cached.pth'
 
 
 class OpenPayload:
@@ -141,11 +141,20 @@ def test_good_cached_files_load_and_mmcls_names_are_post_processed(hub, tmp_path
     assert list(loaded['state_dict']) == ['conv.weight']
 
 
+def closed_port_url() -> str:
+    """A URL on a local port nobody listens on (connection refused at once, no network)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    return f'http://127.0.0.1:{port}/mmkd/not_cached.pth'
+
+
 def test_url_not_cached_offline_is_one_message(hub):
+    url = closed_port_url()
     with pytest.raises(CheckpointError) as e:
-        mm_checkpoint._load_checkpoint(CLOSED_PORT_URL, map_location='cpu')
+        mm_checkpoint._load_checkpoint(url, map_location='cpu')
     message = str(e.value)
-    assert message.startswith(f'Could not download {CLOSED_PORT_URL}')
+    assert message.startswith(f'Could not download {url}')
     assert str(hub / 'not_cached.pth') in message and '\n' not in message
     assert not (hub / 'not_cached.pth').exists()
 
@@ -169,6 +178,9 @@ def test_stock_local_loader_is_replaced_for_every_scheme():
                  'pavi://x', 's3://x', 'open-mmlab:s3://x', 'petrel://x'):
         loader = mm_checkpoint.CheckpointLoader._get_checkpoint_loader(path)
         assert loader.__module__ == 'mmkd.utils.checkpoint', (path, loader)
+    stock = {p: f for p, f in mm_checkpoint.CheckpointLoader._schemes.items()
+             if f.__module__ != 'mmkd.utils.checkpoint'}
+    assert not stock, f'schemes still loaded by mmengine itself: {stock}'
 
 
 def _url_config(tmp_path, url):
