@@ -126,3 +126,35 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_cifar_root, tmp_path
     assert open(work / 'last_checkpoint').read().strip().endswith('epoch_1.pth')
     again = safe_load(str(work / 'epoch_1.pth'))['state_dict']
     assert all((good[k] == again[k]).all() for k in good)
+
+
+# rel-exec: files that are not (usable) PyTorch checkpoints, through every tool route. Each is
+# "corrupt or not a PyTorch checkpoint" with what the file is; never the advice to trust and
+# unpickle it (issue 9 §5).
+NOT_CHECKPOINT_ROUTES = {'random': 'resume', 'text': 'teacher_ckpt', 'plain_pickle': 'test',
+                         'npy': 'load_from', 'flipped': 'resume', 'truncated': 'teacher_ckpt',
+                         'list': 'test', 'strings': 'load_from'}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('kind,route', sorted(NOT_CHECKPOINT_ROUTES.items()))
+def test_file_that_is_not_a_checkpoint(tiny_cifar_root, tmp_path, kind, route):
+    from tests.reliability.test_code_execution import DETAILS, bad_checkpoint_files
+    path = str(bad_checkpoint_files(tmp_path)[kind])
+    config = 'configs/baselines/resnet8_cifar100.py'
+    if route == 'test':
+        args = ['tools/test.py', config, path, '--work-dir', str(tmp_path / 'w'),
+                '--cfg-options'] + TINY + data_opts(tiny_cifar_root)
+    elif route == 'resume':
+        args = ['tools/train.py', config, '--work-dir', str(tmp_path / 'w'), '--resume', path,
+                '--cfg-options'] + TINY + data_opts(tiny_cifar_root)
+    elif route == 'load_from':
+        args = train(config, tmp_path / 'w', *data_opts(tiny_cifar_root), f'load_from={path}')
+    else:
+        args = train(KD, tmp_path / 'w', *data_opts(tiny_cifar_root), *SMALL_KD,
+                     f'model.teacher_ckpt={path}')
+    message = fails_with(args, f'Checkpoint {path} is corrupt or not a PyTorch checkpoint',
+                         DETAILS[kind])
+    assert 'i-trust-this-file' not in message and 'pickled an' not in message
+    assert len(message.strip().splitlines()) == 1
+# end rel-exec
