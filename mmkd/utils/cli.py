@@ -198,11 +198,17 @@ def explain_collective_failure(error: BaseException):
 def user_errors_as_messages():
     """Print an :class:`MMKDUserError` as one line and exit 1 (``MMKD_DEBUG=1``: traceback)."""
     from .config_check import explain_unexpected_keyword
+    from .run_checks import explain_empty_dataset
     try:
         try:
             yield
         except KeyError as e:
             explained = explain_unknown_type(e)
+            if explained is None:
+                raise
+            raise explained from e
+        except ValueError as e:
+            explained = explain_empty_dataset(e)
             if explained is None:
                 raise
             raise explained from e

@@ -359,15 +359,27 @@ def explain_unexpected_keyword(error: TypeError) -> Optional[ConfigError]:
     m = re.search(r"unexpected keyword argument '(\w+)'", text)
     if not m:
         return None
-    where = re.search(r'class `(\w+)` in ([\w.]+)', text)
-    if not where:
-        return ConfigError(f'A config sets an unknown argument {m.group(1)!r} ({text}).')
-    name, module = where.groups()
-    try:
-        obj = getattr(importlib.import_module(module), name)
-        accepted, _ = accepted_arguments(obj)
-    except Exception:
-        accepted = []
+    # nested builds prefix every level: "class `A` in a: class `B` in b: ..." (B is the culprit);
+    # otherwise Python's own "B.__init__() got an unexpected keyword argument"
+    where = re.findall(r'class `(\w+)` in ([\w.]+)', text)
+    own = re.search(r"(\w+)\.__init__\(\) got an unexpected keyword argument", text)
+    obj = None
+    if own:
+        name = own.group(1)
+        for reg in vars(_registries()).values():
+            if hasattr(reg, '_module_dict') and getattr(reg, 'get', None):
+                obj = _lookup(reg, name)
+                if obj is not None:
+                    break
+    elif where:
+        name, module = where[-1]
+        try:
+            obj = getattr(importlib.import_module(module), name)
+        except Exception:
+            obj = None
+    if obj is None:  # not a registered type: a bug rather than a config mistake
+        return None
+    accepted = accepted_arguments(obj)[0]
     return ConfigError(describe_unknown(name, [m.group(1)], accepted) +
                        ' Fix the config or --cfg-options.')
 

@@ -60,9 +60,11 @@ def check_labels(labels: np.ndarray, num_classes: Optional[int], where: str) -> 
                 and np.all(labels == np.round(labels)):
             labels = labels.astype(np.int64)
         else:
-            bad = next(v for v in labels.reshape(-1)
-                       if not (isinstance(v, (int, np.integer)) or
-                               (isinstance(v, (float, np.floating)) and float(v).is_integer())))
+            bad = next((v for v in labels.reshape(-1)
+                        if not (isinstance(v, (int, np.integer)) or
+                                (isinstance(v, (float, np.floating)) and
+                                 float(v).is_integer()))), labels.reshape(-1)[0])
+            bad = bad.item() if isinstance(bad, np.generic) else bad
             raise DatasetError(f'{where}: labels must be integer class indices, found {bad!r} '
                                f'({labels.dtype}). Map each class to 0..num_classes-1 in the '
                                'annotation files.')
@@ -77,12 +79,31 @@ def check_labels(labels: np.ndarray, num_classes: Optional[int], where: str) -> 
             'the model was made for.')
 
 
+def empty_split_message(dataset) -> str:
+    split = getattr(dataset, 'split', None)
+    return (f'{_dataset_name(dataset)}{f" (split {split!r})" if split else ""}: the split is '
+            'empty (0 samples). Check data_root, split and the annotation/index files.')
+
+
+def explain_empty_dataset(error: BaseException) -> Optional[DatasetError]:
+    """mmengine's ``BaseDataset`` cannot serialise an empty data list ("need at least one array to
+    concatenate"): name the dataset instead (found in the failing frame)."""
+    if 'need at least one array' not in str(error):
+        return None
+    tb = error.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == '_serialize_data' and 'self' in frame.f_locals:
+            return DatasetError(empty_split_message(frame.f_locals['self']))
+        tb = tb.tb_next
+    return None
+
+
 def check_loader(loader, name: str, num_classes: Optional[int]) -> None:
     dataset = loader.dataset
     where = f'{name} ({_dataset_name(dataset)})'
     if len(dataset) == 0:
-        raise DatasetError(f'{where}: the split is empty (0 samples). Check data_root, split '
-                           'and the annotation/index files.')
+        raise DatasetError(f'{name}: {empty_split_message(dataset)}')
     if len(loader) == 0:
         per_process = len(loader.sampler) if hasattr(loader, 'sampler') else len(dataset)
         raise ConfigError(
