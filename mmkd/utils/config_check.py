@@ -12,8 +12,9 @@ exit 0. The rules here:
 * In a config file, an unknown top-level key that is a close match of a known key (and whose value
   is not used elsewhere, as a variable's is) is an error naming the match.
 * A ``--cfg-options`` key must start with a known key or with a key of the config. Setting a
-  config-file variable (``data_root=...``) changes nothing, so it is an error that names the fields
-  holding its value (``train_dataloader.dataset.data_root``, ...).
+  config-file variable (a key whose value the file copied into other fields, ``data_root=...``)
+  changes nothing, so it is an error that names the fields holding its value
+  (``train_dataloader.dataset.data_root``, ...).
 * Every dict with a ``type`` whose class (or function) has a fixed set of arguments is checked
   against them, following ``**kwargs`` up the class hierarchy; so are the type-less dicts mmengine
   builds itself (dataloaders, the train/val/test loops, ``randomness``). An unknown argument is an
@@ -23,7 +24,7 @@ exit 0. The rules here:
 import difflib
 import inspect
 import os.path as osp
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Iterable, List, Optional, Tuple
 
 from .errors import ConfigError
 
@@ -36,6 +37,8 @@ RUNNER_KEYS = (
     'randomness', 'experiment_name', 'model_wrapper_cfg', 'sync_bn', 'find_unused_parameters',
     'activation_checkpointing', 'efficient_conv_bn_eval', 'compile', 'strategy', 'runner_type',
     'custom_imports', '_base_')
+#: top-level keys mmkd code reads itself; a module that reads a new one adds it here
+MMKD_KEYS = ['launcher']
 #: variables the shipped base configs define for use inside the file (read only while parsing)
 FILE_VARIABLES = ('data_root', 'dataset_type', 'train_pipeline', 'test_pipeline', 'val_pipeline',
                   'vis_backends')
@@ -43,6 +46,10 @@ FILE_VARIABLES = ('data_root', 'dataset_type', 'train_pipeline', 'test_pipeline'
 RUNTIME_ARGS = ('self', 'runner', 'dataloader', 'evaluator', 'optimizer', 'params', 'model',
                 'epoch_length')
 CLOSE = 0.8
+
+
+def known_keys() -> tuple:
+    return RUNNER_KEYS + tuple(MMKD_KEYS)
 
 
 def close_matches(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> List[str]:
@@ -94,9 +101,9 @@ def check_top_level_keys(cfg, source: str) -> None:
     """A misspelt top-level key of the config file itself (``train_dataloder = dict(...)``)."""
     problems = []
     for key in cfg.keys():
-        if key in RUNNER_KEYS or key in FILE_VARIABLES:
+        if key in known_keys() or key in FILE_VARIABLES:
             continue
-        close = close_matches(key, RUNNER_KEYS, cutoff=CLOSE)
+        close = close_matches(key, known_keys(), cutoff=CLOSE)
         if close and not _used_at(cfg, key):
             problems.append(f'{key!r} (did you mean {close[0]!r}?)')
     if problems:
@@ -113,17 +120,19 @@ def check_cfg_options(cfg, options: Optional[dict]) -> None:
     present = list(cfg.keys())
     for key in options:
         top = key.split('.')[0]
-        if top in RUNNER_KEYS:
+        if top in known_keys():
             continue
         if top in present:
             used = _used_at(cfg, top)
+            if not used:  # not visibly a file variable: something may read it
+                continue
             where = (f' Set the fields that hold its value instead: '
-                     f'{", ".join(f"{p}=..." for p in used[:6])}.' if used else '')
+                     f'{", ".join(f"{p}=..." for p in used[:6])}.')
             problems.append(
                 f'{key!r}: {top!r} is a variable of the config file, read only while the file is '
                 f'parsed, so setting it here changes nothing.{where}')
             continue
-        close = close_matches(top, RUNNER_KEYS + tuple(present))
+        close = close_matches(top, known_keys() + tuple(present))
         hint = f" Did you mean {'.'.join([close[0]] + key.split('.')[1:])!r}?" if close else ''
         problems.append(f'{key!r}: the config has no key {top!r} and nothing reads it.{hint}')
     if problems:
@@ -457,4 +466,3 @@ def _similar_configs(path: str) -> str:
     if not close:  # the same file name in another folder
         close = [n for n in names if osp.basename(n) == osp.basename(target)][:3]
     return f' Did you mean: {", ".join(close)}?' if close else ''
-
