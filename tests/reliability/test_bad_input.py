@@ -526,4 +526,42 @@ def test_stopped_rank_times_out_with_a_message(tiny_cifar_root, tmp_path):
     assert last.startswith('mmkd error: A collective operation between the processes timed '
                            'out'), out[-4000:]
     assert 'env_cfg.dist_cfg.timeout=SECONDS' in last
+def test_dist_scripts_show_the_lowest_rank_own_error_last(tmp_path):
+    """The selection in tools/dist_*.sh, with a stand-in for torchrun: rank 1's own error wins over
+    rank 0's "another process stopped", is printed once, last, and the files are removed."""
+    fake = tmp_path / 'python'
+    fake.write_text('#!/usr/bin/env bash\n'
+                    'echo "mmkd error: peer gone" > "$MMKD_ERROR_FILE.peer0"\n'
+                    'echo "mmkd error (rank 1): the real problem" > "$MMKD_ERROR_FILE.rank1"\n'
+                    'echo "$MMKD_ERROR_FILE" > "$(dirname "$0")/where"\n'
+                    'echo "torch.distributed.elastic.multiprocessing.errors.ChildFailedError:"\n'
+                    'exit 1\n')
+    fake.chmod(0o755)
+    for script, args in (('dist_train.sh', [BASELINE, '2']),
+                         ('dist_test.sh', [BASELINE, 'x.pth', '2'])):
+        proc = subprocess.run(['bash', f'tools/{script}'] + args, cwd=ROOT,
+                              env=dict(os.environ, PYTHON=str(fake)), capture_output=True,
+                              text=True, timeout=60)
+        assert proc.returncode == 1
+        assert 'ChildFailedError' in proc.stdout
+        err = [line for line in proc.stderr.splitlines() if line.strip()]
+        assert err == ['mmkd error (rank 1): the real problem'], proc.stderr
+        error_file = (tmp_path / 'where').read_text().strip()
+        assert not [f for f in os.listdir(osp.dirname(error_file))
+                    if f.startswith(osp.basename(error_file))]
+
+
+def test_report_and_exit_writes_the_rank_file(monkeypatch, tmp_path):
+    from mmkd.utils.cli import PeerFailure, report_and_exit
+    from mmkd.utils.errors import ConfigError
+    monkeypatch.setenv('MMKD_ERROR_FILE', str(tmp_path / 'err'))
+    monkeypatch.setenv('RANK', '1')
+    with pytest.raises(SystemExit):
+        report_and_exit(PeerFailure('gone'))
+    with pytest.raises(SystemExit):
+        report_and_exit(ConfigError('bad'))
+    assert (tmp_path / 'err.peer1').read_text() == 'mmkd error (rank 1): gone\n'
+    assert (tmp_path / 'err.rank1').read_text() == 'mmkd error (rank 1): bad\n'
+
+
 # rel-msg end ------------------------------------------------------------------------------------
