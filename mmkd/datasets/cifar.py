@@ -19,6 +19,7 @@ from mmpretrain.datasets.categories import CIFAR10_CATEGORIES, CIFAR100_CATEGORI
 from mmkd.registry import DATASETS
 from mmkd.utils.errors import DatasetError
 from mmkd.utils.safe_unpickle import UnsafePickleError, load_plain_pickle
+from mmkd.utils.run_checks import check_labels
 from .archive import ensure_extracted, run_on_rank0
 
 
@@ -131,6 +132,7 @@ class CIFAR10(BaseDataset):
         if labels.shape != (data.shape[0], ):
             raise DatasetError(f'{path}: {data.shape[0]} images but {labels.size} labels; the file '
                                'is corrupted.')
+        check_labels(labels, None, path)  # strings or fractions: not class indices
         if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
             raise DatasetError(f'{path}: labels must lie in [0, {self.num_classes}), found '
                                f'[{labels.min()}, {labels.max()}]; is this the right dataset?')
