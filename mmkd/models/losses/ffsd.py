@@ -54,8 +54,9 @@ def kd_t(s_logits: torch.Tensor, t_logits: torch.Tensor, temperature: float) -> 
     """``T² · KL_batchmean(softmax(sg t / T) ‖ softmax(s / T))`` (the reference's
     ``criterion_KL`` with ``reduction='batchmean'`` times ``T²``)."""
     T = float(temperature)
-    log_p_s = F.log_softmax(s_logits.float() / T, dim=1)
-    p_t = F.softmax(t_logits.detach().float() / T, dim=1)
+    dtype = torch.promote_types(s_logits.dtype, torch.float32)  # half precision -> float32
+    log_p_s = F.log_softmax(s_logits.to(dtype) / T, dim=1)
+    p_t = F.softmax(t_logits.detach().to(dtype) / T, dim=1)
     return F.kl_div(log_p_s, p_t, reduction='batchmean') * T * T
 
 
