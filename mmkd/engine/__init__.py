@@ -1,1 +1,1 @@
-from . import cpu_sync_bn, hooks, linear_warmup_lr  # noqa: F401
+from . import cpu_sync_bn, hooks, linear_warmup_lr, online_ddp, optimizers  # noqa: F401
