@@ -1,0 +1,13 @@
+# UNIXKD, vgg16 -> vgg8 (xuguodong03/UNIXKD command/command.sh:
+#   --strategy 3 --k 48 --b 32 --w 10 --lr 0.05).
+# Published: 73.06 top-1 at 91.29% of KD's computation (README, CIFAR-100, mean of 4 runs);
+#   KD baseline 72.10 (100%); Ft/Fs 4.14.
+#   (the unlabelled 6th column of the README's similar-architecture table; vgg16 -> vgg8 is
+#   the only other pair of command.sh: an interpretation)
+# Teacher: the README's vgg16 checkpoint, converted with --layout unixkd (docs/unixkd.md).
+_base_ = ['../_base_/methods/unixkd.py']
+model = dict(
+    student=dict(cfg_path='configs/_base_/models/vgg8.py'),
+    teacher=dict(cfg_path='configs/_base_/models/vgg16.py'),
+    teacher_ckpt='work_dirs/teachers/unixkd/vgg16.pth',
+)

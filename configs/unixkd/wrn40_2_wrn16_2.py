@@ -1,0 +1,11 @@
+# UNIXKD, wrn_40_2 -> wrn_16_2 (xuguodong03/UNIXKD command/command.sh:
+#   --strategy 3 --k 48 --b 32 --w 10 --lr 0.05).
+# Published: 75.40 top-1 at 94.06% of KD's computation (README, CIFAR-100, mean of 4 runs);
+#   KD baseline 75.40 (100%); teacher 76.46, student 73.64, Ft/Fs 3.25.
+# Teacher: the README's wrn_40_2 checkpoint, converted with --layout unixkd (docs/unixkd.md).
+_base_ = ['../_base_/methods/unixkd.py']
+model = dict(
+    student=dict(cfg_path='configs/_base_/models/wrn16_2.py'),
+    teacher=dict(cfg_path='configs/_base_/models/wrn40_2.py'),
+    teacher_ckpt='work_dirs/teachers/unixkd/wrn40_2.pth',
+)
