@@ -2,11 +2,12 @@
 #   --strategy 0 --k 64 --b 64 --w 1000 --lr 0.01).
 # Published: 75.07 top-1 at 100% computation (README, CIFAR-100, mean of 4 runs);
 #   UNIXKD 76.86 at 78.92%; teacher 79.63, student 73.12, Ft/Fs 23.49.
-# Teacher: the README's resnet32x4 checkpoint, converted with --layout unixkd (docs/unixkd.md).
+# Teacher: configs/baselines/resnet32x4_cifar100.py (the recipe of UNIXKD's teacher.py);
+#   the README's published resnet32x4: --layout unixkd, then model.teacher_ckpt (docs/unixkd.md).
 _base_ = ['../_base_/methods/unixkd_kd.py']
 model = dict(
     student=dict(cfg_path='configs/_base_/models/shufflev2.py'),
     teacher=dict(cfg_path='configs/_base_/models/resnet32x4.py'),
-    teacher_ckpt='work_dirs/teachers/unixkd/resnet32x4.pth',
+    teacher_ckpt='work_dirs/baselines/resnet32x4_cifar100/epoch_240.pth',
 )
 optim_wrapper = dict(optimizer=dict(lr=0.01))

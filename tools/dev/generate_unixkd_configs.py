@@ -71,7 +71,8 @@ def pair_config(teacher: str, student: str, kd: bool) -> str:
         f'# {title} (xuguodong03/UNIXKD command/command.sh:',
         f'#   {flags} --lr {lr:g}).',
         *published,
-        f'# Teacher: the README\'s {t_name} checkpoint, converted with --layout unixkd '
+        f'# Teacher: configs/baselines/{teacher}_cifar100.py (the recipe of UNIXKD\'s teacher.py);',
+        f'#   the README\'s published {t_name}: --layout unixkd, then model.teacher_ckpt '
         '(docs/unixkd.md).',
         f"_base_ = ['{base}']",
         'model = dict(',
@@ -79,7 +80,7 @@ def pair_config(teacher: str, student: str, kd: bool) -> str:
         ".py'),",
         f"    teacher=dict(cfg_path='configs/_base_/models/{MODEL_CONFIG.get(teacher, teacher)}"
         ".py'),",
-        f"    teacher_ckpt='work_dirs/teachers/unixkd/{teacher}.pth',",
+        f"    teacher_ckpt='work_dirs/baselines/{teacher}_cifar100/epoch_240.pth',",
         ')',
     ]
     if lr != 0.05:

@@ -12,7 +12,7 @@ class UNIXKDComputationHook(Hook):
     conventional-KD compute used, ``(N·F_s + K·(F_t + 2F_s)) / (N·(F_t + 2F_s))`` over the
     epoch's N samples of which K were kept (``k/B + F_s/(F_t + 2F_s)`` on full batches), from the
     model's :class:`~mmkd.models.distillers.UNIXKDBatchTransform`. The numbers go to the log and
-    to the visualizer backends as ``unix_epoch/*`` (step = epoch). Models without the transform
+    to the visualizer backends as ``unix_epoch/*`` (step = the 1-based epoch). Models without the transform
     are skipped.
     """
 
@@ -42,7 +42,7 @@ class UNIXKDComputationHook(Hook):
         summary = transform.epoch_summary()
         if not summary['samples']:
             return
-        text = (f"UNIXKD epoch {runner.epoch}: {summary['samples']} samples, "
+        text = (f"UNIXKD epoch {runner.epoch + 1}: {summary['samples']} samples, "
                 f"{summary['teacher_forwards']} teacher forwards, "
                 f"{summary['teacher_forwards_saved']} saved")
         scalars = dict(teacher_forwards=summary['teacher_forwards'],
@@ -52,4 +52,4 @@ class UNIXKDComputationHook(Hook):
             scalars['computation'] = summary['computation']
         runner.logger.info(text + '.')
         runner.visualizer.add_scalars({f'unix_epoch/{k}': v for k, v in scalars.items()},
-                                      step=runner.epoch)
+                                      step=runner.epoch + 1)
