@@ -84,8 +84,8 @@ def test_folder_and_annotation_formats_load(imagenet_root):
     assert int(sample['data_samples'].gt_label) == 3
     train = DATASETS.build(dict(folder, data_root=osp.join(imagenet_root, 'ann')))
     assert [int(train[i]['data_samples'].gt_label) for i in range(4)] == [0, 3, 500, 999]
-    val = DATASETS.build(dict(cfg.val_dataloader.dataset,
-                             data_root=osp.join(imagenet_root, 'ann')))
+    val = DATASETS.build(
+        dict(cfg.val_dataloader.dataset, data_root=osp.join(imagenet_root, 'ann')))
     assert len(val) == 4 and val[0]['inputs'].shape == (3, 224, 224)
     assert [int(val[i]['data_samples'].gt_label) for i in range(4)] == [0, 7, 14, 21]
 

@@ -66,8 +66,8 @@ def test_pair_configs_follow_command_sh(pair):
         assert cfg.train_cfg.max_epochs == 240
         assert list(cfg.param_scheduler.milestones) == [150, 180, 210]
         assert cfg.param_scheduler.gamma == 0.1
-        assert [round(m / 255, 4) for m in cfg.data_preprocessor.mean] == [0.5071, 0.4866,
-                                                                            0.4409]
+        mean = [round(m / 255, 4) for m in cfg.data_preprocessor.mean]
+        assert mean == [0.5071, 0.4866, 0.4409]
         assert [round(s / 255, 4) for s in cfg.data_preprocessor.std] == [0.2675, 0.2565, 0.2761]
         if student == 'mobilenetv2':
             assert cfg.model.student.cfg_path.endswith('mobilenetv2_unixkd.py')

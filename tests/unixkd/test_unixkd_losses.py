@@ -32,8 +32,8 @@ def test_mixup_ce_matches_numpy():
     m = torch.tensor([0.01, 0.2, 0.5, 0.7, 0.9, 0.99])
     log_p = np_log_softmax(s.numpy())
     rows = np.arange(6)
-    per_sample = (1 - m.numpy()) * -log_p[rows, y.numpy()] + m.numpy() * -log_p[rows,
-                                                                                 y_mix.numpy()]
+    ce, ce_mix = -log_p[rows, y.numpy()], -log_p[rows, y_mix.numpy()]
+    per_sample = (1 - m.numpy()) * ce + m.numpy() * ce_mix
     got = UNIXMixupCELoss(loss_weight=0.5)(s, None, labels=y, mix_labels=y_mix, mix_weights=m)
     assert float(got) == pytest.approx(0.5 * per_sample.mean(), rel=1e-5)
     # no mixing: plain CE on the primary labels

@@ -7,10 +7,10 @@ import pytest
 import torch
 from mmpretrain.structures import DataSample
 
-from mmkd.models.distillers.unixkd_transform import (STRATEGIES, UNIXKDBatchTransform,
-                                                    computation_fraction, mask_prototype,
-                                                    mix_and_truncate, resolve_strategy,
-                                                    sort_by_uncertainty, uncertainty_scores)
+from mmkd.models.distillers.unixkd_transform import (STRATEGIES, computation_fraction,
+                                                     mask_prototype, mix_and_truncate,
+                                                     resolve_strategy, sort_by_uncertainty,
+                                                     uncertainty_scores)
 from mmkd.registry import MODELS
 from mmkd.utils.errors import ConfigError
 

@@ -6,7 +6,8 @@
 # CPU pipeline only (same augmentation, see docs/unixkd.md).
 # mmpretrain's `ImageNet` dataset, either format:
 #   class folders  data/imagenet/{train,val}/<wnid>/*.JPEG (1000 folders each), or
-#   annotation files  data/imagenet/meta/{train,val}.txt with lines `<path under train|val/> <label>`.
+#   annotation files  data/imagenet/meta/{train,val}.txt, lines `<path under train|val/> <label>`
+#   (used whenever they exist).
 dataset_type = 'ImageNet'
 data_root = 'data/imagenet'
 data_preprocessor = dict(

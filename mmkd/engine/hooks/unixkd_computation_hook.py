@@ -12,8 +12,8 @@ class UNIXKDComputationHook(Hook):
     conventional-KD compute used, ``(N·F_s + K·(F_t + 2F_s)) / (N·(F_t + 2F_s))`` over the
     epoch's N samples of which K were kept (``k/B + F_s/(F_t + 2F_s)`` on full batches), from the
     model's :class:`~mmkd.models.distillers.UNIXKDBatchTransform`. The numbers go to the log and
-    to the visualizer backends as ``unix_epoch/*`` (step = the 1-based epoch). Models without the transform
-    are skipped.
+    to the visualizer backends as ``unix_epoch/*`` (step = the 1-based epoch). Models without the
+    transform are skipped.
     """
 
     priority = 'BELOW_NORMAL'
