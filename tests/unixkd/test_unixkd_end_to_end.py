@@ -15,8 +15,8 @@ from tests.utils import run_tool
 
 CONFIG = 'configs/unixkd/resnet56_resnet20.py'
 # resnet8 student and teacher (untrained), batch 16 of 200 images: 12 full batches + one of 8
-OPTS = ['model.student=configs/_base_/models/resnet8.py',
-        'model.teacher=configs/_base_/models/resnet8.py', 'model.teacher_ckpt=None',
+OPTS = ['model.student.cfg_path=configs/_base_/models/resnet8.py',
+        'model.teacher.cfg_path=configs/_base_/models/resnet8.py', 'model.teacher_ckpt=None',
         'model.batch_transform.batch_size=16', 'model.batch_transform.k=12',
         'model.batch_transform.b=8', 'train_dataloader.batch_size=16',
         'train_dataloader.num_workers=2', 'train_dataloader.persistent_workers=False',
@@ -61,3 +61,27 @@ def test_unixkd_trains_logs_its_computation_and_resumes_exactly(tiny_cifar_root,
 
     student = build_classifier('configs/_base_/models/resnet8.py')
     load_weights_strict(student, osp.join(straight, 'student_best.pth'), role='student')
+
+
+def fails_with(args, *fragments):
+    proc = run_tool(args, check=False)
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    assert 'mmkd error:' in proc.stdout and 'Traceback' not in proc.stdout, proc.stdout[-3000:]
+    message = proc.stdout.split('mmkd error:', 1)[1]
+    for fragment in fragments:
+        assert fragment in message, f'{fragment!r} not in {message!r}'
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('opts, fragments', [
+    (['model.batch_transform.k=100'], ['k=100 must be an int in [1, batch_size=16]']),
+    (['model.teacher.head.num_classes=10'], ['The teacher predicts 10 classes but the student']),
+    (['model.student_loss_weight=1.0'], ["type='UNIXMixupCELoss'"]),
+    (['model.distill_losses.rkd.type=RKDLoss'], ['UNIXKD cannot be combined with',
+                                                 'Supported with UNIXKD: KDLoss']),
+    (['train_dataloader.batch_size=32'], ['a batch of 32 samples but batch_size=16']),
+])
+def test_bad_input_through_train_gives_one_message(tiny_cifar_root, tmp_path, opts, fragments):
+    """(b and the strategy fail the same way as k: tests/unixkd/test_unixkd_transform.py)"""
+    fails_with(['tools/train.py', CONFIG, '--work-dir', str(tmp_path), '--cfg-options'] + OPTS
+               + data_opts(tiny_cifar_root) + ['train_cfg.max_epochs=1'] + opts, *fragments)
