@@ -291,3 +291,21 @@ def test_computation_fraction_formula():
 def test_bad_arguments_give_one_message(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         make(**kwargs)
+
+
+def test_rewrite_with_given_rank_perm_and_lambda():
+    """The numbers a reference run prints (rank, perm, λ) reproduce its mixed batch."""
+    x, samples, fields = batch()
+    transform = make()
+    rank = torch.tensor([5, 1, 0, 7, 2, 6, 3, 4])
+    perm = torch.tensor([2, 2, 7, 0, 5, 1, 4, 3])  # any partner, repeats allowed
+    lam = 0.3
+    mask = transform.mixing_mask(8, lam)
+    np.testing.assert_allclose(mask.double().numpy(), lam * np_mask_proto(8, 8, 4, 10.0),
+                               rtol=1e-6)
+    mixed, out_samples, out_fields = transform.rewrite(x, samples, fields, rank, perm, mask)
+    np.testing.assert_allclose(mixed.double().numpy(),
+                               np_mix(x.numpy(), rank.numpy(), perm.numpy(), mask.numpy(), 6),
+                               rtol=1e-5, atol=1e-6)
+    assert out_fields['mix_labels'].tolist() == fields['labels'][perm[:6]].tolist()
+    assert [s.sample_idx for s in out_samples] == (100 + rank[:6]).tolist()

@@ -279,23 +279,22 @@ class UNIXKDBatchTransform(nn.Module):
         scores = uncertainty_scores(logits, self.strategy, gen)
         rank = sort_by_uncertainty(scores)
         lam = float(rng.beta(1.0, 1.0))
-        mask = lam * mask_prototype(n, self.batch_size, self.b, self.w, device=logits.device)
+        mask = self.mixing_mask(n, lam, device=logits.device)
         perm = torch.randperm(n, generator=gen).to(logits.device)
         return rank, perm, mask, lam
 
-    def forward(self, inputs: torch.Tensor, data_samples, fields: dict, student: nn.Module):
+    def mixing_mask(self, n: int, lam: float, device=None) -> torch.Tensor:
+        """``λ · sigmoid(w · (r/B − (2b − 1)/(2B)))`` for the ``n`` sorted positions."""
+        return lam * mask_prototype(n, self.batch_size, self.b, self.w, device=device)
+
+    def rewrite(self, inputs: torch.Tensor, data_samples, fields: dict, rank: torch.Tensor,
+                perm: torch.Tensor, mask: torch.Tensor):
+        """The rewritten batch for given ``rank``, ``perm`` and ``mask`` (steps 4-5):
+        ``(x̃[:k], data samples of rank[:k], fields of rank[:k] + mix_labels/mix_weights)``."""
         n = inputs.shape[0]
-        if n > self.batch_size:
-            raise ConfigError(
-                f'UNIXKD got a batch of {n} samples but batch_size={self.batch_size}; set '
-                'model.batch_transform.batch_size to train_dataloader.batch_size.')
-        logits = self.uncertainty_logits(inputs, student)
-        iteration = int(self.iteration)
-        rank, perm, mask, lam = self.select(logits, iteration)
         kept = min(self.k, n)
         mixed = mix_and_truncate(inputs, rank, perm, mask, kept)
         primary, partner = rank[:kept], perm[:kept]
-
         new_fields = {}
         for name, value in fields.items():
             if torch.is_tensor(value) and value.dim() > 0 and value.shape[0] == n:
@@ -307,6 +306,19 @@ class UNIXKDBatchTransform(nn.Module):
         new_fields['mix_weights'] = mask[:kept].detach()
         if data_samples is not None:
             data_samples = [data_samples[i] for i in primary.tolist()]
+        return mixed, data_samples, new_fields
+
+    def forward(self, inputs: torch.Tensor, data_samples, fields: dict, student: nn.Module):
+        n = inputs.shape[0]
+        if n > self.batch_size:
+            raise ConfigError(
+                f'UNIXKD got a batch of {n} samples but batch_size={self.batch_size}; set '
+                'model.batch_transform.batch_size to train_dataloader.batch_size.')
+        logits = self.uncertainty_logits(inputs, student)
+        rank, perm, mask, lam = self.select(logits, int(self.iteration))
+        mixed, data_samples, new_fields = self.rewrite(inputs, data_samples, fields, rank, perm,
+                                                       mask)
+        kept = mixed.shape[0]
 
         self.iteration += 1
         self.epoch_counts[1] += n
@@ -316,8 +328,8 @@ class UNIXKDBatchTransform(nn.Module):
         if self.flops_student is not None:
             log_vars['unix_computation'] = torch.tensor(
                 computation_fraction(kept, n, self.flops_student, self.flops_teacher))
-            summary = self.epoch_summary()
-            log_vars['unix_epoch_computation'] = torch.tensor(summary['computation'])
+            log_vars['unix_epoch_computation'] = torch.tensor(
+                self.epoch_summary()['computation'])
         log_vars['unix_epoch_teacher_saved'] = torch.tensor(
             float(self.epoch_counts[1] - self.epoch_counts[2]))
         return mixed, data_samples, new_fields, log_vars
