@@ -17,7 +17,7 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from config_writer import GeneratedFiles, main  # noqa: E402
+from config_writer import GeneratedFiles, main, wrap_comments  # noqa: E402
 
 SCRIPT = osp.basename(__file__)
 
@@ -175,7 +175,7 @@ class Generator:
     def config(self, method, name, header, body, teacher, student, convention, top1=None,
                source=None, code=None):
         rel = f'{method}/{name}.py'
-        self.files.add(rel, header + body)
+        self.files.add(rel, wrap_comments(header) + body)
         record = {
             'Name': f'{method}_{name}',
             'In Collection': NAMES[method],
@@ -279,8 +279,8 @@ def build() -> GeneratedFiles:
         gen.config('crd', f'{teacher}_{student}_kd', header,
                    pair_body(teacher, student, 'crd_kd'), teacher, student, 'RepDistiller')
     for (teacher, student), (beta, acc) in DKD.items():
-        header = (f'# DKD, {teacher} -> {student}: CE 1 + DKD(alpha 1, beta {beta:g}, T 4, 20-epoch '
-                  f'warm-up).\n# Published: {acc:.2f} top-1 (mdistiller '
+        header = (f'# DKD, {teacher} -> {student}: CE 1 + DKD(alpha 1, beta {beta:g}, T 4, '
+                  f'20-epoch warm-up).\n# Published: {acc:.2f} top-1 (mdistiller '
                   'configs/cifar100/dkd, README).\n')
         extra = f"    distill_losses=dict(dkd=dict(beta={beta:g})),\n" if beta != 8.0 else ''
         gen.config('dkd', f'{teacher}_{student}', header,

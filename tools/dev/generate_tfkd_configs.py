@@ -54,7 +54,8 @@ ZOO = {
                       batch=64, reg=(0.5, 40, None), baseline=81.03),
 }
 
-#: G4 (docs/tfkd.md): reg configs whose reference params.json cannot run, and the value shipped instead
+#: G4 (docs/tfkd.md): reg configs whose reference params.json cannot run, and the value shipped
+#: instead
 REG_FIXES = {
     'densenet121': ('multiplier', 50.0,
                     'base_densenet121 has no "multiplier" (the reference raises AttributeError); '
@@ -139,7 +140,8 @@ REKD = {
     ('resnet18', 'resnext29'): ('resnext29_distill/resnet18_teacher', 0.6, 20, 64, '81.62±0.22'),
 }
 REKD_NOTES = {
-    ('resnet18', 'resnext29'): 'G4 (docs/tfkd.md): the reference dir resnext29_distill/resnet18_teacher is '
+    ('resnet18', 'resnext29'): 'G4 (docs/tfkd.md): the reference dir '
+                               'resnext29_distill/resnet18_teacher is '
                                'mislabelled (its params.json sets "teacher": "mobilenet_v2"); '
                                'this config uses the ResNet18 teacher the table names',
 }
