@@ -1,4 +1,5 @@
-"""A classifier with HSAKD's self-supervised auxiliary branches (specs/hsakd.md §1).
+"""A classifier with HSAKD's self-supervised auxiliary branches (HSAKD models/*.py,
+the ``*_aux`` networks).
 
 :class:`AuxBranchClassifier` is the plain mmpretrain ``ImageClassifier`` (backbone + neck + head,
 with exactly the plain config's state-dict keys) plus ``aux_branches``: one joint-label classifier
@@ -11,9 +12,9 @@ per backbone stage (:mod:`mmkd.models.heads.hsakd_branches`), each ending in
   load with ``strict=True`` into the plain config of the same architecture;
 * :meth:`forward_aux` runs everything once and returns the final logits ``[B, C]`` and the L
   branch logits ``[B, 4C]`` (what HSAKD's losses read; the reference's ``net(x, grad=...)``);
-* ``mode='loss'`` is the HSAKD teacher loss of a backbone trained jointly with its branches (§3,
-  "Teacher*"): on the 4-rotation batch, ``CE(final[0::4], y) + Σ_l CE(aux_l, 4y + r)``, weights 1.
-  The frozen-backbone teacher is :class:`~mmkd.models.classifiers.HSAKDTeacher`.
+* ``mode='loss'`` is the HSAKD teacher loss of a backbone trained jointly with its branches (HSAKD
+  train_teacher_*.py, "Teacher*"): on the 4-rotation batch, ``CE(final[0::4], y) + Σ_l CE(aux_l, 4y
+  + r)``, weights 1. The frozen-backbone teacher is :class:`~mmkd.models.classifiers.HSAKDTeacher`.
 * with ``eval_rotations=True`` (the teacher configs), ``predict`` evaluates like the reference's
   ``test()``: the 4-rotation batch goes through everything, the prediction is the final head on
   the unrotated rows ``0::4``, and every data sample also gets ``ss_correct`` /
@@ -119,7 +120,7 @@ class AuxBranchClassifier(ImageClassifier):
 
     def hsakd_loss(self, inputs: torch.Tensor, data_samples, detach_features: bool = False,
                    backbone_grad: bool = True) -> Dict[str, torch.Tensor]:
-        """specs/hsakd.md §3: ``CE(final[0::4], y) + Σ_l CE(aux_l(4N rows), 4y + r)``.
+        """HSAKD train_teacher_*.py: ``CE(final[0::4], y) + Σ_l CE(aux_l(4N rows), 4y + r)``.
 
         ``loss_cls`` uses the head's own loss module (CE, mean over the N unrotated rows);
         ``loss_aux<l>`` is the mean CE of branch ``l`` over all 4N rows.
