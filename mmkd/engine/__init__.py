@@ -1,1 +1,14 @@
-from . import cpu_sync_bn, hooks, linear_warmup_lr  # noqa: F401
+"""Engine parts: hooks, the Tf-KD warm-up scheduler and CPU SyncBN for gloo runs."""
+from .cpu_sync_bn import (CPUSyncBatchNorm, CPUSyncDistributedDataParallel,
+                          convert_cpu_sync_batchnorm)
+from .hooks import (CheckpointCompatibilityHook, DistillationEpochHook, KeepCheckpointsHook,
+                    NaNGuardHook, NonFiniteLossError, PeerSelectionHook, ReproducibleEpochHook,
+                    StudentCheckpointHook, TeacherEvalHook)
+from .linear_warmup_lr import LinearWarmUpLR
+
+__all__ = [
+    'CPUSyncBatchNorm', 'CPUSyncDistributedDataParallel', 'convert_cpu_sync_batchnorm',
+    'LinearWarmUpLR', 'CheckpointCompatibilityHook', 'DistillationEpochHook',
+    'KeepCheckpointsHook', 'NaNGuardHook', 'NonFiniteLossError', 'PeerSelectionHook',
+    'ReproducibleEpochHook', 'StudentCheckpointHook', 'TeacherEvalHook'
+]

@@ -57,8 +57,9 @@ def test_published_numbers_and_pairs(records, config, teacher, student, top1, pa
 
 
 def test_records_without_a_published_number(records):
-    for config in ('configs/crd/resnet32x4_resnet8x4_kd.py', 'configs/kdsvd/resnet32x4_resnet8x4.py',
-                   'configs/tfkd/resnet50_self.py', 'configs/tfkd/cifar10/resnet18_reg.py'):
+    for config in ('configs/crd/resnet32x4_resnet8x4_kd.py',
+                   'configs/kdsvd/resnet32x4_resnet8x4.py', 'configs/tfkd/resnet50_self.py',
+                   'configs/tfkd/cifar10/resnet18_reg.py'):
         assert records[config].top1 is None and records[config].source == {}
     assert records['configs/tfkd/rekd/resnet18_resnext29.py'].metadata[
         'Training Data'] == 'CIFAR-100'

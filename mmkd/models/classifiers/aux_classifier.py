@@ -32,8 +32,8 @@ from mmpretrain.models.classifiers import ImageClassifier
 
 from mmkd.evaluation import ss_accuracy  # noqa: F401  (registers RotationSSAccuracy)
 from mmkd.models.backbones.base import BackboneFeatures
-from mmkd.models.utils.rotation import (NUM_ROTATIONS, rotate_batch,
-                                        rotation_summed_class_logits, unrotated_rows)
+from mmkd.models.utils.rotation import (NUM_ROTATIONS, rotate_batch, rotation_summed_class_logits,
+                                        unrotated_rows)
 from mmkd.registry import MODELS
 from mmkd.utils.errors import ConfigError
 
@@ -129,6 +129,7 @@ class AuxBranchClassifier(ImageClassifier):
         x4, joint = rotate_batch(inputs, labels, self.num_classes)
         out = self.forward_aux(x4, detach_features=detach_features, backbone_grad=backbone_grad)
         losses = OrderedDict()
+        # mmpretrain has no public loss-from-logits call: ClsHead.loss(feats) re-runs the fc layer
         losses['loss_cls'] = self.head._get_loss(unrotated_rows(out.logits),
                                                  data_samples)['loss']
         for i, ss in enumerate(out.ss_logits):
@@ -148,8 +149,8 @@ class AuxBranchClassifier(ImageClassifier):
         if not preds or 'gt_label' not in preds[0]:
             return preds
         labels = torch.cat([p.gt_label for p in preds]).to(inputs.device)
-        joint = labels[:, None] * NUM_ROTATIONS + torch.arange(NUM_ROTATIONS,
-                                                                device=labels.device)
+        joint = labels[:, None] * NUM_ROTATIONS + torch.arange(
+            NUM_ROTATIONS, device=labels.device)
         ss_hits, class_hits = [], []
         for ss in out.ss_logits:  # [4N, 4C] -> per image, rotated rows right
             ss_hits.append((ss.argmax(1).view(-1, NUM_ROTATIONS) == joint).sum(1))

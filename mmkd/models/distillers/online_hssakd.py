@@ -122,6 +122,7 @@ class HSSAKDOnlineDistiller(BaseDistiller):
         T = self.temperature
         (out1, out2) = outs
 
+        # mmpretrain has no public loss-from-logits call: ClsHead.loss(feats) re-runs the fc layer
         loss_cls = sum(
             net.head._get_loss(unrotated_rows(out.logits), data_samples)['loss']
             for net, out in zip(self.peers, outs))
