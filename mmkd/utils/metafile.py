@@ -26,9 +26,10 @@ class MetafileModel:
         config: the config path relative to the repository root.
         teacher: the teacher's model config name (``None`` for teacher-free configs).
         student: the student's model config name.
-        metadata: the whole ``Metadata`` mapping (convention, training data, ...).
+        metadata: the whole ``Metadata`` mapping (convention, training data, source ...).
         top1: the published top-1 accuracy in %, ``None`` where none is published.
-        source: where ``top1`` comes from (``Paper`` and ``Code`` keys); empty without ``top1``.
+        source: where ``top1`` comes from (``Metadata.Source``: ``Paper`` and ``Code`` keys);
+            empty without ``top1``.
     """
     name: str
     collection: str
@@ -56,7 +57,7 @@ def _parse_model(entry, where) -> MetafileModel:
         metrics = _require(result, 'Metrics', where)
         if 'Top 1 Accuracy' in metrics:
             top1 = float(metrics['Top 1 Accuracy'])
-            source = dict(_require(entry, 'Source', where))
+            source = dict(_require(meta, 'Source', f'{where} Metadata'))
             break
     return MetafileModel(
         name=name, collection=_require(entry, 'In Collection', where),

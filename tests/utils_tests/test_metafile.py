@@ -1,6 +1,7 @@
 """mmkd.utils.load_metafile(s): the committed metafiles list every generated config with its pair
 and the published top-1 of the paper tables."""
 import glob
+import importlib.util
 import os.path as osp
 
 import pytest
@@ -74,6 +75,21 @@ def test_the_header_comment_states_the_metafile_number(records):
             assert f'Published: {model.top1:.2f} top-1' in text, config
 
 
+def test_the_run_summarizer_reads_the_same_numbers(records):
+    """tools/analysis_tools/summarize_runs.py looks a config up in its own folder's metafile."""
+    spec = importlib.util.spec_from_file_location(
+        'summarize_runs', osp.join(ROOT, 'tools', 'analysis_tools', 'summarize_runs.py'))
+    summarize = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(summarize)
+    for config, model in records.items():
+        found = summarize.published_top1(config)
+        if model.top1 is None:
+            assert found is None, config
+        else:
+            assert found['top1'] == model.top1, config
+            assert found['source'] == model.source, config
+
+
 def test_load_metafile_keeps_file_order_and_collection():
     models = load_metafile(osp.join(ROOT, 'configs', 'at', 'metafile.yml'))
     assert {m.collection for m in models} == {'AT'}
@@ -92,7 +108,7 @@ def test_bad_metafiles_give_one_clear_error(tmp_path):
         load_metafile(str(bad))
     bad.write_text('Models:\n- Name: x\n  In Collection: KD\n  Config: c.py\n  Results:\n'
                    '  - Metrics: {Top 1 Accuracy: 70.1}\n')
-    with pytest.raises(ConfigError, match='model x has no "Source" key'):
+    with pytest.raises(ConfigError, match='model x Metadata has no "Source" key'):
         load_metafile(str(bad))
     (tmp_path / 'a').mkdir()
     (tmp_path / 'b').mkdir()

@@ -173,7 +173,7 @@ class Generator:
         self.models = {}  # method -> list of metafile model records
 
     def config(self, method, name, header, body, teacher, student, convention, top1=None,
-               source=None, code=None):
+               source=None):
         rel = f'{method}/{name}.py'
         self.files.add(rel, wrap_comments(header) + body)
         record = {
@@ -184,11 +184,9 @@ class Generator:
                          'Training Data': 'CIFAR-100'},
         }
         if top1 is not None:
+            record['Metadata']['Source'] = dict(source)
             record['Results'] = [{'Task': 'Image Classification', 'Dataset': 'CIFAR-100',
                                   'Metrics': {'Top 1 Accuracy': top1}}]
-            record['Source'] = dict(source)
-        if code:
-            record['Code'] = code
         self.models.setdefault(method, []).append(record)
 
     def metafiles(self):

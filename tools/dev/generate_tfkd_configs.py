@@ -2,9 +2,9 @@
 
 A maintenance tool, like ``generate_distill_configs.py``: every hyperparameter of the reference's
 ``experiments/**/params.json`` and every published number is in the tables below, and the
-configs are a few lines each on top of the Tf-KD base configs; ``configs/tfkd/metafile.yml``
-lists every config with its pair and published top-1 (:func:`mmkd.utils.load_metafile`). The
-reference is ``yuanli2333/Teacher-free-Knowledge-Distillation`` (paths below are relative to it);
+configs are a few lines each on top of the Tf-KD base configs; a ``metafile.yml`` beside the
+configs of each folder lists every config with its pair and published top-1
+(:func:`mmkd.utils.load_metafile`). The reference is ``yuanli2333/Teacher-free-Knowledge-Distillation`` (paths below are relative to it);
 docs/tfkd.md explains the quirk labels G1-G10 used in the comments. Edit a table, run it and
 commit the result; ``tests/dev/test_config_generators.py`` checks that the committed files match.
 
@@ -248,10 +248,10 @@ def record(rel, mode, student, teacher, dname, pub=None, figure=None, teacher_ep
         metrics = {'Top 1 Accuracy': mean}
         if std is not None:
             metrics['Top 1 Accuracy Std'] = std
+        meta['Source'] = {'Paper': 'Tf-KD paper (CVPR 2020)',
+                          'Code': f'yuanli2333/Teacher-free-Knowledge-Distillation {figure}'}
         entry['Results'] = [{'Task': 'Image Classification', 'Dataset': 'CIFAR-100',
                              'Metrics': metrics}]
-        entry['Source'] = {'Paper': 'Tf-KD paper (CVPR 2020)',
-                           'Code': f'yuanli2333/Teacher-free-Knowledge-Distillation {figure}'}
     MODELS.append(entry)
 
 
@@ -491,7 +491,7 @@ def write_pair(kind, teacher, student, ref, alpha, temp, batch, pub, figure, not
 
 
 def build() -> GeneratedFiles:
-    """Every Tf-KD config and ``configs/tfkd/metafile.yml``."""
+    """Every Tf-KD config and the ``metafile.yml`` of each folder."""
     global FILES
     FILES = GeneratedFiles(SCRIPT, BASE)
     MODELS.clear()
@@ -521,11 +521,16 @@ def build() -> GeneratedFiles:
             write_self(m, suffix=d['suffix'], **kw)
             if key == 'tiny_imagenet':
                 write_reg(m, variant='paper', **kw)
-    FILES.add_yaml('metafile.yml', {
-        'Collections': [{'Name': 'Tf-KD', 'Paper': PAPER, 'Code': [REPO]}],
-        'Models': MODELS
-    }, comment='# every Tf-KD config, its teacher/student and the published CIFAR-100 top-1 '
-                       '(mmkd.utils.load_metafile)\n')
+    # one metafile per folder, beside its configs (tools look a config up in its own folder's)
+    folders = {}
+    for entry in MODELS:
+        folders.setdefault(osp.dirname(entry['Config']), []).append(entry)
+    for folder, models in sorted(folders.items()):
+        FILES.add_yaml(osp.join(osp.relpath(folder, BASE), 'metafile.yml'), {
+            'Collections': [{'Name': 'Tf-KD', 'Paper': PAPER, 'Code': [REPO]}],
+            'Models': models
+        }, comment='# the Tf-KD configs of this folder, their teacher/student and the published '
+                   'CIFAR-100 top-1\n# (mmkd.utils.load_metafile)\n')
     return FILES
 
 
