@@ -57,6 +57,8 @@ def explain_unknown_type(error: KeyError):
     import difflib
     import re
 
+    from mmengine.registry import Registry
+
     import mmkd.registry as registries
     match = re.search(r"(\S+) is not in the (\S+)::([\w ]+) registry", str(error))
     if not match:
@@ -65,16 +67,16 @@ def explain_unknown_type(error: KeyError):
     name = name.strip('`\'"')
     known = set()
     for reg in vars(registries).values():
-        if getattr(reg, 'name', None) == kind and hasattr(reg, '_module_dict'):
+        if isinstance(reg, Registry) and reg.name == kind:
             node = reg
             while node is not None:
-                known.update(node._module_dict)
+                known.update(node.module_dict)
                 node = node.parent
     close = difflib.get_close_matches(name, sorted(known), n=5, cutoff=0.5)
     hint = f' Did you mean: {", ".join(close)}?' if close else ''
     mmkd_own = sorted(k for reg in vars(registries).values()
-                      if getattr(reg, 'name', None) == kind and getattr(reg, 'scope', '') == 'mmkd'
-                      for k in reg._module_dict)
+                      if isinstance(reg, Registry) and reg.name == kind and reg.scope == 'mmkd'
+                      for k in reg.module_dict)
     listing = f' mmkd\'s own {kind} types: {", ".join(mmkd_own)}.' if mmkd_own else ''
     return MMKDUserError(f'Unknown {kind} type {name!r} in the config.{hint}{listing}')
 

@@ -1,8 +1,8 @@
-"""HSAKD: hierarchical self-supervised augmented knowledge distillation (offline), specs/hsakd.md
-§4.
+"""HSAKD: hierarchical self-supervised augmented knowledge distillation (offline), HSAKD
+train_student_*.py.
 
 Student and teacher are :class:`~mmkd.models.classifiers.AuxBranchClassifier` s with the same
-number of branches L (paired by index). Per batch of N images (§2):
+number of branches L (paired by index). Per batch of N images (HSAKD train_*.py rotation):
 
 * the batch becomes the 4N-row rotation batch (``rotate_batch``: sample-major, rows ``0::4`` are
   the originals);

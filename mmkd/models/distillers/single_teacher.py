@@ -34,7 +34,7 @@ def _detach(value):
 class SingleTeacherDistiller(BaseDistiller):
     """Student + frozen teacher + per-method losses and connectors.
 
-    Total loss (specs/semckd_and_classic_kd.md §0): ``γ·CE + Σ_m loss_m`` where each registered
+    Total loss (RepDistiller/SemCKD helper/loops.py): ``γ·CE + Σ_m loss_m`` where each registered
     loss already carries its weight (``α`` for ``KDLoss``, ``β`` for the method's own term).
 
     Args:
