@@ -4,7 +4,9 @@
 #   bash tools/run_tests.sh --quick  quick tier: every test not marked `slow` (pytest.ini), which
 #                                    includes one config per configs/ family (edit-test loop)
 # Other arguments go to pytest, e.g. `bash tools/run_tests.sh --quick tests/models -x`.
+set -euo pipefail
 source "$(dirname "$0")/env.sh"
+cd "$MMKD_ROOT"
 tier=()
 args=()
 for arg in "$@"; do
