@@ -128,4 +128,3 @@ def generated_dataset_root(data_root: str, dataset_type: str) -> str:
     except OSError:  # written meanwhile by another process
         shutil.rmtree(tmp, ignore_errors=True)
     return root
-

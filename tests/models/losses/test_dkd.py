@@ -107,28 +107,6 @@ def test_warmup_factor():
     assert DKDLoss(warmup_epochs=0)(s, t, y).item() == pytest.approx(full, rel=1e-6)
 
 
-def test_gradient_reaches_student_only():
-    s = torch.randn(4, 10, requires_grad=True)
-    t = torch.randn(4, 10)
-    DKDLoss()(s, t, torch.tensor([1, 2, 3, 4])).backward()
-    assert s.grad is not None and s.grad.abs().sum() > 0
-    assert t.grad is None
-
-
-def test_bf16_autocast_matches_fp32():
-    g = torch.Generator().manual_seed(1)
-    s, t = torch.randn(8, 100, generator=g), torch.randn(8, 100, generator=g)
-    y = torch.randint(0, 100, (8, ), generator=g)
-    loss = DKDLoss(warmup_epochs=None)
-    ref = loss(s, t, y)
-    with torch.autocast('cpu', dtype=torch.bfloat16):
-        out = loss(s.bfloat16(), t.bfloat16(), y)
-    assert out.dtype == torch.float32
-    torch.testing.assert_close(out, loss(s.bfloat16().float(), t.bfloat16().float(), y),
-                               rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(out, ref, rtol=5e-2, atol=1e-3)
-
-
 def test_build_by_name():
     register_all_modules()
     loss = MODELS.build(dict(type='DKDLoss', beta=6.0))

@@ -7,8 +7,6 @@ import pytest
 import torch
 
 from mmkd.models.losses.kd import KDLoss, kd_loss
-from mmkd.registry import MODELS
-from mmkd.utils import register_all_modules
 
 LN2, LN3 = math.log(2.0), math.log(3.0)
 
@@ -61,33 +59,6 @@ def test_numpy_reference():
 def test_identical_logits_give_zero():
     s = torch.randn(4, 10)
     assert kd_loss(s, s.clone()).item() == pytest.approx(0.0, abs=1e-5)
-
-
-def test_gradient_reaches_student_only():
-    s = torch.randn(4, 10, requires_grad=True)
-    t = torch.randn(4, 10)
-    KDLoss()(s, t).backward()
-    assert s.grad is not None and s.grad.abs().sum() > 0
-    assert t.grad is None
-
-
-def test_bf16_autocast_matches_fp32():
-    g = torch.Generator().manual_seed(1)
-    s, t = torch.randn(8, 100, generator=g), torch.randn(8, 100, generator=g)
-    ref = KDLoss()(s, t)
-    s16, t16 = s.bfloat16(), t.bfloat16()
-    with torch.autocast('cpu', dtype=torch.bfloat16):
-        out = KDLoss()(s16, t16)
-    assert out.dtype == torch.float32
-    torch.testing.assert_close(out, KDLoss()(s16.float(), t16.float()), rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(out, ref, rtol=5e-2, atol=1e-3)
-
-
-def test_build_by_name():
-    register_all_modules()
-    loss = MODELS.build(dict(type='KDLoss'))
-    assert isinstance(loss, KDLoss)
-    assert loss.source == 'logits' and loss.tau == 4.0 and loss.loss_weight == 1.0
 
 
 def test_fp16_inputs_are_computed_in_fp32():

@@ -78,34 +78,3 @@ def test_single_layer_is_zero_and_channel_mismatch_raises():
     assert kdsvd_loss(s[:1], t[:1]).item() == 0
     with pytest.raises(ValueError, match='channel'):
         kdsvd_loss(s, [t[0], t[2], t[1]])
-
-
-def test_gradients_reach_student_only():
-    s, t = _feats(2)
-    s = [f.requires_grad_(True) for f in s]
-    t = [f.requires_grad_(True) for f in t]
-    KDSVDLoss()(s, t).backward()
-    assert any(f.grad is not None and f.grad.abs().sum() > 0 for f in s)
-    assert all(torch.isfinite(f.grad).all() for f in s if f.grad is not None)
-    assert all(f.grad is None for f in t)
-
-
-def test_bf16_inputs_under_autocast():
-    s, t = _feats(3)
-    s16 = [f.bfloat16() for f in s]
-    t16 = [f.bfloat16() for f in t]
-    # computed in float32: identical to fp32 on the bf16-rounded values, close to the originals
-    expect_rounded = KDSVDLoss()([f.float() for f in s16], [f.float() for f in t16])
-    with torch.autocast('cpu', dtype=torch.bfloat16):
-        got = KDSVDLoss()(s16, t16)
-    assert got.dtype == torch.float32
-    assert got.item() == pytest.approx(expect_rounded.item(), rel=1e-5)
-    assert got.item() == pytest.approx(KDSVDLoss()(s, t).item(), rel=0.25)
-
-
-def test_build_by_name():
-    from mmkd.registry import MODELS
-    from mmkd.utils import register_all_modules
-    register_all_modules()
-    loss = MODELS.build(dict(type='KDSVDLoss', k=1))
-    assert isinstance(loss, KDSVDLoss) and loss.source == 'stages'

@@ -6,8 +6,6 @@ import pytest
 import torch
 
 from mmkd.models.losses.pkt import PKTLoss, pkt_loss
-from mmkd.registry import MODELS
-from mmkd.utils import register_all_modules
 
 EPS = 1e-7
 
@@ -54,30 +52,3 @@ def test_positive_rescaling_gives_zero_and_zero_rows_are_finite():
     s = torch.randn(4, 8)
     s[1] = 0
     assert torch.isfinite(pkt_loss(s, t))
-
-
-def test_gradient_reaches_student_only():
-    s = torch.randn(4, 8, requires_grad=True)
-    t = torch.randn(4, 8)
-    PKTLoss()(s, t).backward()
-    assert s.grad is not None and s.grad.abs().sum() > 0
-    assert t.grad is None
-
-
-def test_bf16_autocast_matches_fp32():
-    g = torch.Generator().manual_seed(1)
-    s, t = torch.randn(8, 64, generator=g), torch.randn(8, 64, generator=g)
-    loss = PKTLoss()
-    ref = loss(s, t)
-    with torch.autocast('cpu', dtype=torch.bfloat16):
-        out = loss(s.bfloat16(), t.bfloat16())
-    assert out.dtype == torch.float32
-    torch.testing.assert_close(out, loss(s.bfloat16().float(), t.bfloat16().float()), rtol=1e-4,
-                               atol=1e-6)
-    torch.testing.assert_close(out, ref, rtol=5e-2, atol=1e-3)
-
-
-def test_build_by_name():
-    register_all_modules()
-    loss = MODELS.build(dict(type='PKTLoss'))
-    assert isinstance(loss, PKTLoss) and loss.source == 'emb' and loss.loss_weight == 30000.0

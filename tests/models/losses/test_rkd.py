@@ -5,9 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmkd.models.losses.rkd import RKDLoss, rkd_loss
-from mmkd.registry import MODELS
-from mmkd.utils import register_all_modules
+from mmkd.models.losses.rkd import rkd_loss
 
 
 def np_smooth_l1_mean(a, b):
@@ -86,31 +84,3 @@ def test_numpy_reference():
     s, t = torch.randn(5, 4, generator=g), torch.randn(5, 6, generator=g) * 2
     assert rkd_loss(s, t).item() == pytest.approx(np_rkd(s, t), rel=1e-5)
     assert rkd_loss(s, t, 1.0, 0.0).item() == pytest.approx(np_rkd(s, t, 1.0, 0.0), rel=1e-5)
-
-
-def test_gradient_reaches_student_only():
-    s = torch.randn(4, 8, requires_grad=True)
-    t = torch.randn(4, 8, requires_grad=True)  # even if it required grad: teacher side no_grad
-    RKDLoss()(s, t).backward()
-    assert s.grad is not None and torch.isfinite(s.grad).all() and s.grad.abs().sum() > 0
-    assert t.grad is None
-
-
-def test_bf16_autocast_matches_fp32():
-    g = torch.Generator().manual_seed(1)
-    s, t = torch.randn(8, 32, generator=g), torch.randn(8, 64, generator=g)
-    loss = RKDLoss()
-    ref = loss(s, t)
-    with torch.autocast('cpu', dtype=torch.bfloat16):
-        out = loss(s.bfloat16(), t.bfloat16())
-    assert out.dtype == torch.float32
-    torch.testing.assert_close(out, loss(s.bfloat16().float(), t.bfloat16().float()), rtol=1e-4,
-                               atol=1e-6)
-    torch.testing.assert_close(out, ref, rtol=5e-2, atol=1e-3)
-
-
-def test_build_by_name():
-    register_all_modules()
-    loss = MODELS.build(dict(type='RKDLoss'))
-    assert isinstance(loss, RKDLoss) and loss.source == 'emb'
-    assert (loss.w_d, loss.w_a, loss.loss_weight) == (25.0, 50.0, 1.0)
