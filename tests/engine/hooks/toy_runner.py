@@ -68,7 +68,8 @@ class ScriptedMetric(BaseMetric):
 
 
 def toy_data(n: int = 8):
-    return [dict(inputs=torch.tensor([float(i), 1.0])) for i in range(n)]
+    return [dict(inputs=torch.tensor([float(i), 1.0]), data_samples=torch.tensor(i))
+            for i in range(n)]
 
 
 def loader(n: int = 8, batch_size: int = 4):
