@@ -253,25 +253,6 @@ def test_googlenet_bn_eps_quirk():
     assert all(m.eps == 1e-5 for m in fixed.modules() if isinstance(m, torch.nn.BatchNorm2d))
 
 
-def test_dropout_gap_neck():
-    neck = MODELS.build(dict(type='GlobalAveragePoolingDropout', p=0.4))
-    x = torch.rand(4, 64, 3, 3) + 0.1
-    gap = x.mean(dim=(2, 3))
-    neck.eval()
-    assert torch.allclose(neck(x), gap)
-    outs = neck((x, x))
-    assert isinstance(outs, tuple) and len(outs) == 2
-    neck.train()
-    torch.manual_seed(0)
-    y = neck(x)
-    assert y.shape == (4, 64)
-    kept = y != 0
-    assert 0 < kept.float().mean() < 1
-    assert torch.allclose(y[kept], gap[kept] / 0.6)
-    with pytest.raises(ValueError):
-        MODELS.build(dict(type='GlobalAveragePoolingDropout', dropout_type='alpha'))
-
-
 def test_converter_details():
     from mmkd.models.backbones.mobilenetv2_tfkd import convert_reference_state_dict as mv2
     from mmkd.models.backbones.resnext_cifar import convert_reference_state_dict as rx
