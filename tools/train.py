@@ -13,6 +13,8 @@ from mmengine.runner import Runner
 from mmkd.registry import RUNNERS
 from mmkd.utils.resume import find_resumable_checkpoint
 from mmkd.utils.cli import setup_for_tools, user_errors_as_messages
+from mmkd.engine.hooks.checkpoint_safety_hook import ensure_checkpoint_safety_hooks
+from mmkd.utils.work_dir_lock import lock_work_dir_of_run
 
 
 def parse_args():
@@ -89,7 +91,9 @@ def main():
         cfg = Config.fromfile(args.config)
         cfg = merge_args(cfg, args)
         setup_for_tools(cfg)
+        lock_work_dir_of_run(cfg.work_dir)  # before anything is written there
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        ensure_checkpoint_safety_hooks(runner)
         runner.train()
 
 
