@@ -2,10 +2,12 @@
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]] [--amp]
                           [--cfg-options key=value ...] [--launcher none|pytorch|slurm]
+                          [--seeds 0 1 2] [--vis-backend tensorboard|wandb]
 """
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
@@ -13,6 +15,8 @@ from mmengine.runner import Runner
 from mmkd.registry import RUNNERS
 from mmkd.utils.resume import find_resumable_checkpoint
 from mmkd.utils.cli import setup_for_tools, user_errors_as_messages
+from mmkd.utils.seeds import run_seeds
+from mmkd.utils.vis_backends import VIS_BACKENDS, add_vis_backends
 from mmkd.engine.hooks.checkpoint_safety_hook import ensure_checkpoint_safety_hooks
 from mmkd.utils.work_dir_lock import lock_work_dir_of_run
 
@@ -34,6 +38,12 @@ def parse_args():
         help='override settings of the config, e.g. model.teacher_ckpt=PATH')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
+    parser.add_argument(
+        '--vis-backend', action='append', choices=sorted(VIS_BACKENDS), default=[],
+        help='also log to TensorBoard / Weights & Biases (optional packages; repeatable)')
+    parser.add_argument(
+        '--seeds', nargs='+', type=int,
+        help='train once per seed, each into <work_dir>/seed_<n> with randomness.seed=<n>')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -75,6 +85,7 @@ def merge_args(cfg: Config, args) -> Config:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    add_vis_backends(cfg, args.vis_backend)
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     if args.no_validate:
@@ -88,6 +99,10 @@ def merge_args(cfg: Config, args) -> Config:
 def main():
     args = parse_args()
     with user_errors_as_messages():
+        if args.seeds:
+            work_dir = args.work_dir or default_work_dir(args.config)
+            raise SystemExit(run_seeds(__file__, sys.argv[1:], args.seeds, work_dir,
+                                       args.launcher))
         cfg = Config.fromfile(args.config)
         cfg = merge_args(cfg, args)
         setup_for_tools(cfg)
