@@ -44,11 +44,19 @@ def lock_work_dir(work_dir: str) -> bool:
     Returns ``True`` when the lock was taken now, ``False`` when this process already held it.
     Raises :class:`WorkDirBusyError` when another live process holds it.
     """
-    os.makedirs(work_dir, exist_ok=True)
     key = osp.realpath(work_dir)
     if key in _HELD:
         return False
-    fd = os.open(osp.join(key, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
+    if osp.exists(work_dir) and not osp.isdir(work_dir):
+        raise MMKDUserError(f'The work dir {work_dir} is a file, not a folder. Pass a folder with '
+                            '--work-dir (it is created when missing).')
+    try:
+        os.makedirs(work_dir, exist_ok=True)
+        fd = os.open(osp.join(key, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise MMKDUserError(
+            f'Cannot use the work dir {work_dir}: {e.strerror} ({e.filename}). Pass a writable '
+            'folder with --work-dir.') from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

@@ -146,8 +146,12 @@ class BestCheckpointGuardHook(Hook):
         hooks = [h for h in runner.hooks if isinstance(h, CheckpointHook) and h.save_best]
         if not hooks:
             return
-        if is_main_process():
-            for hook in hooks:
+        for hook in hooks:
+            if getattr(hook, 'last_ckpt', None) is None:
+                # lets mmengine re-save the resumed epoch's checkpoint after a new best, as it
+                # does in an uninterrupted run (the message hub then records the new best)
+                hook.last_ckpt = runner.message_hub.get_info('last_ckpt')
+            if is_main_process():
                 self._remove_superseded_best(runner, hook)
         self._validate_unfinished_epoch(runner, hooks)
 
@@ -156,8 +160,8 @@ class BestCheckpointGuardHook(Hook):
         current = {runner.message_hub.get_info('best_ckpt')} | {
             runner.message_hub.get_info(f'best_ckpt_{k}') for k in hook.key_indicators}
         current = {osp.abspath(p) for p in current if p}
-        if not current:
-            return
+        if not current or not all(osp.isfile(p) for p in current):
+            return  # keep every best file until the one the run records exists again
         for key in hook.key_indicators:
             prefix = f'best_{key}_'.replace('/', '_')
             for path in glob.glob(osp.join(glob.escape(str(hook.out_dir)), prefix + '*.pth')):
