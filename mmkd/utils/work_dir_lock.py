@@ -1,13 +1,15 @@
-"""One training run per work dir: an advisory ``fcntl`` lock on ``<work_dir>/.mmkd.lock``.
+"""One training run per work dir: an advisory lock on ``<work_dir>/.mmkd.lock``.
 
 Two runs writing ``epoch_*.pth``, ``best_*.pth`` and ``last_checkpoint`` into one folder silently
-overwrite each other's files. The first run holds an exclusive ``flock`` on the lock file for as
-long as its process lives; a second run is refused with a message naming the holder. The kernel
-drops the lock when the holder exits in any way (SIGKILL, crash, reboot), so a crashed run never
-leaves the folder locked; the file itself stays and only records who held it last.
+overwrite each other's files. The first run holds an exclusive POSIX record lock
+(``fcntl.lockf``) on the lock file for as long as its process lives; a second run is refused with
+a message naming the holder. The kernel drops the lock when the holder exits in any way (SIGKILL,
+crash), so a crashed run never leaves the folder locked; the file itself stays and only records
+who held it last. Record locks are not inherited by forked children, so data-loader workers that
+outlive a killed run for a few seconds do not keep the folder locked.
 
-``flock`` is reliable on local file systems; on some network file systems (old NFS) it may lock
-nothing, which then behaves like mmengine without the lock.
+Local file systems and NFS (through its lock manager) honour the lock; a file system that ignores
+it behaves like mmengine without the lock.
 """
 import fcntl
 import os
@@ -58,7 +60,7 @@ def lock_work_dir(work_dir: str) -> bool:
             f'Cannot use the work dir {work_dir}: {e.strerror} ({e.filename}). Pass a writable '
             'folder with --work-dir.') from None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         holder = _holder(fd)
         os.close(fd)
@@ -79,7 +81,7 @@ def unlock_work_dir(work_dir: str) -> None:
     """Release the lock this process holds on ``work_dir`` (no-op when it holds none)."""
     fd = _HELD.pop(osp.realpath(work_dir), None)
     if fd is not None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        fcntl.lockf(fd, fcntl.LOCK_UN)
         os.close(fd)
 
 
