@@ -1,5 +1,6 @@
 """Hooks: checkpoints, teacher evaluation, reproducibility, divergence guard, HSSAKD peers."""
 from .checkpoint_compatibility_hook import CheckpointCompatibilityHook
+from .checkpoint_safety_hook import BestCheckpointGuardHook, ResumeCheckHook
 from .distillation_epoch_hook import DistillationEpochHook
 from .keep_checkpoints_hook import KeepCheckpointsHook
 from .nan_guard_hook import NaNGuardHook, NonFiniteLossError
@@ -9,7 +10,7 @@ from .student_checkpoint_hook import StudentCheckpointHook
 from .teacher_eval_hook import TeacherEvalHook
 
 __all__ = [
-    'CheckpointCompatibilityHook', 'DistillationEpochHook', 'KeepCheckpointsHook', 'NaNGuardHook',
-    'NonFiniteLossError', 'PeerSelectionHook', 'ReproducibleEpochHook', 'StudentCheckpointHook',
-    'TeacherEvalHook'
+    'BestCheckpointGuardHook', 'CheckpointCompatibilityHook', 'DistillationEpochHook',
+    'KeepCheckpointsHook', 'NaNGuardHook', 'NonFiniteLossError', 'PeerSelectionHook',
+    'ReproducibleEpochHook', 'ResumeCheckHook', 'StudentCheckpointHook', 'TeacherEvalHook'
 ]
