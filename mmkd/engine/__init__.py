@@ -1,5 +1,5 @@
-"""Engine parts: hooks, the Tf-KD warm-up scheduler, CPU SyncBN for gloo runs and the benchmark
-loop."""
+"""Engine parts: hooks, optimizer-wrapper constructors, the Tf-KD warm-up scheduler, CPU SyncBN
+and separate-DDP wrappers for gloo runs, and the benchmark loop."""
 from .benchmark import BenchmarkTrainLoop
 from .cpu_sync_bn import (CPUSyncBatchNorm, CPUSyncDistributedDataParallel,
                           convert_cpu_sync_batchnorm)
@@ -7,10 +7,13 @@ from .hooks import (CheckpointCompatibilityHook, DistillationEpochHook, KeepChec
                     NaNGuardHook, NonFiniteLossError, PeerSelectionHook, ReproducibleEpochHook,
                     StudentCheckpointHook, TeacherEvalHook)
 from .linear_warmup_lr import LinearWarmUpLR
+from .online_ddp import CPUSyncSeparateDistributedDataParallel
+from .optimizers import OnlinePartsOptimWrapperConstructor
 
 __all__ = [
     'BenchmarkTrainLoop', 'CPUSyncBatchNorm', 'CPUSyncDistributedDataParallel',
-    'convert_cpu_sync_batchnorm', 'LinearWarmUpLR', 'CheckpointCompatibilityHook',
-    'DistillationEpochHook', 'KeepCheckpointsHook', 'NaNGuardHook', 'NonFiniteLossError',
-    'PeerSelectionHook', 'ReproducibleEpochHook', 'StudentCheckpointHook', 'TeacherEvalHook'
+    'CPUSyncSeparateDistributedDataParallel', 'convert_cpu_sync_batchnorm', 'LinearWarmUpLR',
+    'OnlinePartsOptimWrapperConstructor', 'CheckpointCompatibilityHook', 'DistillationEpochHook',
+    'KeepCheckpointsHook', 'NaNGuardHook', 'NonFiniteLossError', 'PeerSelectionHook',
+    'ReproducibleEpochHook', 'StudentCheckpointHook', 'TeacherEvalHook'
 ]

@@ -1,5 +1,6 @@
 """Model-level utilities: checkpoint conversion from the reference code bases, HSAKD's rotation
 batch."""
+from . import ffsd_converter, unixkd_converter  # noqa: F401  (register --layout ffsd / unixkd)
 from .hsakd_converter import map_hsakd_keys
 from .reference_converter import (CLASSIFIER_PREFIXES, LAYOUTS, ReferenceLayout, convert_checkpoint,
                                   convert_state_dict, detect_layout, extract_reference_state_dict,
