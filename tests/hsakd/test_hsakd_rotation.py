@@ -1,4 +1,4 @@
-"""The 4-rotation batch of HSAKD (specs/hsakd.md §2) against hand-built tensors."""
+"""The 4-rotation batch of HSAKD (HSAKD train_*_cifar.py) against hand-built tensors."""
 import pytest
 import torch
 
