@@ -11,10 +11,11 @@ from .peer_selection_hook import PeerSelectionHook
 from .reproducible_epoch_hook import ReproducibleEpochHook
 from .student_checkpoint_hook import StudentCheckpointHook
 from .teacher_eval_hook import TeacherEvalHook
+from .unixkd_computation_hook import UNIXKDComputationHook
 
 __all__ = [
     'BestCheckpointGuardHook', 'ChannelsLastHook', 'CheckpointCompatibilityHook',
     'CompileNetworksHook', 'DistillationEpochHook', 'KeepCheckpointsHook', 'NaNGuardHook',
     'NonFiniteLossError', 'PeerSelectionHook', 'ReproducibleEpochHook', 'ResumeCheckHook',
-    'StudentCheckpointHook', 'TeacherEvalHook'
+    'StudentCheckpointHook', 'TeacherEvalHook', 'UNIXKDComputationHook'
 ]
