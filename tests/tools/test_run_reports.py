@@ -77,6 +77,7 @@ def test_summary_reads_published_number_from_metafile(tmp_path, monkeypatch):
     meta_dir.mkdir(parents=True)
     (meta_dir / 'metafile.yml').write_text(
         'Models:\n  - Name: kd_resnet56_resnet20\n    Config: configs/kd/resnet56_resnet20.py\n'
+        '    In Collection: KD\n    Metadata:\n      Source:\n        Paper: CRD Table 1\n'
         '    Results:\n      - Task: Image Classification\n        Dataset: CIFAR-100\n'
         '        Metrics:\n          Top 1 Accuracy: 70.66\n')
     monkeypatch.setattr(mod, 'ROOT', str(tmp_path))

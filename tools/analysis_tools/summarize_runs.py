@@ -23,6 +23,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from mmkd.utils.metafile import load_metafile  # noqa: E402
 from mmkd.utils.run_records import (RunRecord, config_of_experiment,  # noqa: E402
                                     experiment_dir, find_runs, read_run)
 
@@ -40,26 +41,16 @@ def _network_name(spec) -> Optional[str]:
 
 
 def published_top1(config_path: Optional[str]) -> Optional[Dict]:
-    """``{'top1': x, 'source': ...}`` for ``config_path`` from its folder's ``metafile.yml``.
-
-    OpenMMLab's metafile layout: ``Models: [{Config, Results: [{Metrics: {Top 1 Accuracy}}]}]``.
-    """
+    """``{'top1': x, 'source': {...}}`` for ``config_path`` from its folder's ``metafile.yml``
+    (``mmkd.utils.load_metafile``), ``None`` where nothing is published."""
     if not config_path:
         return None
     meta = osp.join(ROOT, osp.dirname(config_path), 'metafile.yml')
     if not osp.isfile(meta):
         return None
-    import yaml
-    with open(meta, encoding='utf-8') as f:
-        data = yaml.safe_load(f) or {}
-    for model in data.get('Models') or []:
-        if osp.normpath(str(model.get('Config', ''))) != osp.normpath(config_path):
-            continue
-        for result in model.get('Results') or []:
-            top1 = (result.get('Metrics') or {}).get('Top 1 Accuracy')
-            if top1 is not None:
-                source = (model.get('Metadata') or {}).get('Source') or model.get('Paper')
-                return dict(top1=float(top1), source=source)
+    for model in load_metafile(meta):
+        if osp.normpath(model.config) == osp.normpath(config_path) and model.top1 is not None:
+            return dict(top1=model.top1, source=model.source)
     return None
 
 

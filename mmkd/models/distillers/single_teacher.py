@@ -8,6 +8,7 @@ import torch
 import torch.nn as nn
 
 from mmkd.registry import MODELS
+from mmkd.utils.checkpoint import is_remote
 from mmkd.utils.errors import CheckpointError, ConfigError
 from .base import BaseDistiller, call_with_batch_fields, network_outputs
 from .builder_utils import build_classifier, load_weights_strict, num_classes_of
@@ -33,7 +34,7 @@ def _detach(value):
 class SingleTeacherDistiller(BaseDistiller):
     """Student + frozen teacher + per-method losses and connectors.
 
-    Total loss (specs/semckd_and_classic_kd.md §0): ``γ·CE + Σ_m loss_m`` where each registered
+    Total loss (RepDistiller/SemCKD helper/loops.py): ``γ·CE + Σ_m loss_m`` where each registered
     loss already carries its weight (``α`` for ``KDLoss``, ``β`` for the method's own term).
 
     Args:
@@ -77,7 +78,7 @@ class SingleTeacherDistiller(BaseDistiller):
         self.teacher = build_classifier(teacher)
         self._check_class_counts()
         if teacher_ckpt is not None:
-            if not osp.isfile(teacher_ckpt):
+            if not is_remote(teacher_ckpt) and not osp.isfile(teacher_ckpt):
                 raise CheckpointError(
                     f'Teacher checkpoint {teacher_ckpt} does not exist. Train the teacher first '
                     '(python tools/train.py configs/baselines/<teacher>_cifar100.py writes '
