@@ -7,9 +7,10 @@ from .peer_selection_hook import PeerSelectionHook
 from .reproducible_epoch_hook import ReproducibleEpochHook
 from .student_checkpoint_hook import StudentCheckpointHook
 from .teacher_eval_hook import TeacherEvalHook
+from .unixkd_computation_hook import UNIXKDComputationHook
 
 __all__ = [
     'CheckpointCompatibilityHook', 'DistillationEpochHook', 'KeepCheckpointsHook', 'NaNGuardHook',
     'NonFiniteLossError', 'PeerSelectionHook', 'ReproducibleEpochHook', 'StudentCheckpointHook',
-    'TeacherEvalHook'
+    'TeacherEvalHook', 'UNIXKDComputationHook'
 ]

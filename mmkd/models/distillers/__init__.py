@@ -3,8 +3,10 @@ from .base import BaseDistiller, NetworkOutputs
 from .hsakd import HSAKDDistiller
 from .online_hssakd import HSSAKDOnlineDistiller, PeerAccuracy
 from .single_teacher import SingleTeacherDistiller
+from .unixkd import UNIXKDDistiller
+from .unixkd_transform import UNIXKDBatchTransform
 
 __all__ = [
     'BaseDistiller', 'NetworkOutputs', 'HSAKDDistiller', 'HSSAKDOnlineDistiller', 'PeerAccuracy',
-    'SingleTeacherDistiller'
+    'SingleTeacherDistiller', 'UNIXKDDistiller', 'UNIXKDBatchTransform'
 ]
