@@ -1,4 +1,5 @@
-"""FitNetLoss and ConvRegConnector: specs/semckd_and_classic_kd.md §2.1."""
+"""FitNetLoss and ConvRegConnector: RepDistiller/SemCKD distiller_zoo/FitNet.py,
+models/util.py ``ConvReg``."""
 import numpy as np
 import pytest
 import torch
