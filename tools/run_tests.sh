@@ -7,6 +7,9 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$MMKD_ROOT"
+# the tests' tensors are tiny: one intra-op thread is as fast on 2 quiet cores and does not
+# oversubscribe a loaded machine (subprocess tool runs use one thread too); override to taste
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 tier=()
 args=()
 for arg in "$@"; do
