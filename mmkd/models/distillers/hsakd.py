@@ -22,19 +22,17 @@ Validation, ``tools/test.py`` and the student-only checkpoints (``student_last.p
 unrotated image, and :meth:`student_state_dict` drops the student's branches, so the export loads
 with ``strict=True`` into the plain student config.
 """
-import os.path as osp
-import warnings
 from collections import OrderedDict
 from typing import Dict, Optional
 
 import torch
 import torch.nn.functional as F
 
+from mmkd.models.utils.frozen import FrozenNetworkOwner, build_frozen_network
 from mmkd.models.utils.rotation import rotate_batch, unrotated_rows
 from mmkd.registry import MODELS
-from mmkd.utils.errors import CheckpointError, ConfigError
+from mmkd.utils.errors import ConfigError
 from .base import BaseDistiller
-from .builder_utils import build_classifier, load_weights_strict, num_classes_of
 
 
 def kl_t(student_logits: torch.Tensor, teacher_logits: torch.Tensor,
@@ -46,8 +44,21 @@ def kl_t(student_logits: torch.Tensor, teacher_logits: torch.Tensor,
     return F.kl_div(log_p_s, p_t, reduction='batchmean') * temperature**2
 
 
+TEACHER_MISSING_HINT = (
+    'Train the HSAKD teacher first (python tools/train.py configs/hsakd/teachers/<arch>_frozen.py '
+    'writes work_dirs/hsakd/teachers/<arch>_frozen/epoch_100.pth; <arch>_joint.py writes '
+    '.../<arch>_joint/epoch_240.pth), convert a reference HSAKD checkpoint '
+    '(tools/model_converters/convert_reference.py SRC DST --layout hsakd --config '
+    'configs/_base_/models/hsakd/<arch>_aux.py), or point model.teacher_ckpt at one with '
+    '--cfg-options model.teacher_ckpt=PATH.')
+TEACHER_FIT_HINT = (
+    'An HSAKD teacher checkpoint holds the backbone, its head and the auxiliary branches '
+    '(aux_branches.*): a plain baseline checkpoint is not enough, train the teacher with '
+    'configs/hsakd/teachers/<arch>_frozen.py (which starts from that baseline) first.')
+
+
 @MODELS.register_module()
-class HSAKDDistiller(BaseDistiller):
+class HSAKDDistiller(FrozenNetworkOwner, BaseDistiller):
     """Offline HSAKD (student and frozen teacher with auxiliary branches).
 
     Args:
@@ -76,67 +87,33 @@ class HSAKDDistiller(BaseDistiller):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(student, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.teacher = build_classifier(teacher)
-        self._check_networks()
-        if teacher_ckpt is not None:
-            if not osp.isfile(teacher_ckpt):
-                raise CheckpointError(
-                    f'Teacher checkpoint {teacher_ckpt} does not exist. Train the HSAKD teacher '
-                    'first (python tools/train.py configs/hsakd/teachers/<arch>_frozen.py writes '
-                    'work_dirs/hsakd/teachers/<arch>_frozen/epoch_100.pth; <arch>_joint.py '
-                    'writes .../<arch>_joint/epoch_240.pth), convert a reference HSAKD checkpoint '
-                    '(tools/model_converters/convert_reference.py SRC DST --layout hsakd --config '
-                    'configs/_base_/models/hsakd/<arch>_aux.py), or point model.teacher_ckpt at '
-                    'one with --cfg-options model.teacher_ckpt=PATH.')
-            try:
-                load_weights_strict(self.teacher, teacher_ckpt, role='teacher')
-            except CheckpointError as e:
-                raise CheckpointError(
-                    f'{e} An HSAKD teacher checkpoint holds the backbone, its head and the '
-                    'auxiliary branches (aux_branches.*): a plain baseline checkpoint is not '
-                    'enough, train the teacher with configs/hsakd/teachers/<arch>_frozen.py '
-                    '(which starts from that baseline) first.') from None
-        elif teacher_ckpt_required:
-            warnings.warn(
-                'HSAKDDistiller: teacher_ckpt is None, the TEACHER IS UNTRAINED. This is only '
-                'meant for tests and dry runs; set model.teacher_ckpt to a trained HSAKD teacher.',
-                stacklevel=2)
-        self._freeze_teacher()
+        self._check_aux('student', self.student)
+        self.teacher = build_frozen_network(
+            teacher, teacher_ckpt, role='teacher', owner=type(self).__name__,
+            required=teacher_ckpt_required, same_classes_as=self.student,
+            validate=lambda net: self._check_aux('teacher', net),
+            missing_hint=TEACHER_MISSING_HINT, fit_hint=TEACHER_FIT_HINT)
         self.temperature = float(temperature)
         self.cls_weight = float(cls_weight)
         self.kd_weight = float(kd_weight)
         self.aux_kd_weight = float(aux_kd_weight)
 
     # ------------------------------------------------------------ building
-    def _check_networks(self) -> None:
-        for role, net in (('student', self.student), ('teacher', self.teacher)):
-            if not hasattr(net, 'forward_aux') or not hasattr(net, 'aux_branches'):
-                raise ConfigError(
-                    f'HSAKDDistiller: the {role} must be a classifier with auxiliary branches '
-                    f"(type='AuxBranchClassifier', e.g. configs/_base_/models/hsakd/<arch>_aux.py)"
-                    f', got {type(net).__name__}.')
-        s, t = num_classes_of(self.student), num_classes_of(self.teacher)
-        if s != t:
-            raise ConfigError(f'The teacher predicts {t} classes but the student {s}; '
-                              'distillation needs the same classes (set head.num_classes).')
-        ls, lt = len(self.student.aux_branches), len(self.teacher.aux_branches)
+    def _check_aux(self, role: str, net) -> None:
+        if not hasattr(net, 'forward_aux') or not hasattr(net, 'aux_branches'):
+            raise ConfigError(
+                f'HSAKDDistiller: the {role} must be a classifier with auxiliary branches '
+                f"(type='AuxBranchClassifier', e.g. configs/_base_/models/hsakd/<arch>_aux.py)"
+                f', got {type(net).__name__}.')
+        if role == 'student':
+            return
+        ls, lt = len(self.student.aux_branches), len(net.aux_branches)
         if ls != lt:
             raise ConfigError(
                 f'HSAKDDistiller pairs the auxiliary branches by index, so teacher and student '
                 f'need the same number of branches; the teacher has {lt}, the student {ls} '
                 '(shipped pairs: WRN/ResNet/ShuffleNet 3 branches, VGG/ResNet-50/MobileNetV2/'
                 'ImageNet ResNet 4).')
-
-    def _freeze_teacher(self) -> None:
-        self.teacher.requires_grad_(False)
-        self.teacher.eval()
-        # the Runner's init_weights() must not re-initialise a loaded teacher
-        self.teacher._is_init = True
-
-    def train(self, mode: bool = True):
-        super().train(mode)
-        self.teacher.eval()  # BatchNorm statistics of the teacher never change
-        return self
 
     # ------------------------------------------------------------ training
     def loss(self, inputs: torch.Tensor, data_samples) -> Dict[str, torch.Tensor]:

@@ -1,16 +1,14 @@
 """Offline distillation from one frozen teacher (KD, FitNet, AT, ..., CRD, SemCKD, Tf-KD self)."""
 import copy
-import os.path as osp
-import warnings
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 
+from mmkd.models.utils.frozen import FrozenNetworkOwner, build_frozen_network
 from mmkd.registry import MODELS
-from mmkd.utils.errors import CheckpointError, ConfigError
+from mmkd.utils.errors import ConfigError
 from .base import BaseDistiller, call_with_batch_fields, network_outputs
-from .builder_utils import build_classifier, load_weights_strict, num_classes_of
 
 #: keys of a ``distill_losses`` entry that configure wiring, not the loss itself
 WIRING_KEYS = ('source', 'student_source', 'teacher_source', 'connector', 'stage')
@@ -30,7 +28,7 @@ def _detach(value):
 
 
 @MODELS.register_module()
-class SingleTeacherDistiller(BaseDistiller):
+class SingleTeacherDistiller(FrozenNetworkOwner, BaseDistiller):
     """Student + frozen teacher + per-method losses and connectors.
 
     Total loss (specs/semckd_and_classic_kd.md §0): ``γ·CE + Σ_m loss_m`` where each registered
@@ -61,6 +59,13 @@ class SingleTeacherDistiller(BaseDistiller):
             which must not contain ``loss`` (mmengine logs them but does not add them up).
     """
 
+    #: how to get a teacher checkpoint, when ``teacher_ckpt`` does not exist
+    teacher_missing_hint = (
+        'Train the teacher first (python tools/train.py configs/baselines/<teacher>_cifar100.py '
+        'writes work_dirs/baselines/<teacher>_cifar100/epoch_240.pth), or point '
+        'model.teacher_ckpt at a checkpoint with --cfg-options model.teacher_ckpt=PATH (public '
+        'reference teachers: convert them with tools/model_converters/convert_reference.py).')
+
     def __init__(self,
                  student,
                  teacher,
@@ -74,24 +79,10 @@ class SingleTeacherDistiller(BaseDistiller):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(student, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.teacher = build_classifier(teacher)
-        self._check_class_counts()
-        if teacher_ckpt is not None:
-            if not osp.isfile(teacher_ckpt):
-                raise CheckpointError(
-                    f'Teacher checkpoint {teacher_ckpt} does not exist. Train the teacher first '
-                    '(python tools/train.py configs/baselines/<teacher>_cifar100.py writes '
-                    'work_dirs/baselines/<teacher>_cifar100/epoch_240.pth), or point '
-                    'model.teacher_ckpt at a checkpoint with --cfg-options model.teacher_ckpt=PATH '
-                    '(public reference teachers: convert them with '
-                    'tools/model_converters/convert_reference.py).')
-            load_weights_strict(self.teacher, teacher_ckpt, role='teacher')
-        elif teacher_ckpt_required:
-            warnings.warn(
-                'SingleTeacherDistiller: teacher_ckpt is None, the TEACHER IS UNTRAINED. This is '
-                'only meant for tests and dry runs; set model.teacher_ckpt to a trained teacher.',
-                stacklevel=2)
-        self._freeze_teacher()
+        self.teacher = build_frozen_network(
+            teacher, teacher_ckpt, role='teacher', owner=type(self).__name__,
+            required=teacher_ckpt_required, same_classes_as=self.student,
+            missing_hint=self.teacher_missing_hint)
         self.student_loss_weight = student_loss_weight
         self.init_epochs = init_epochs
         self.input_size = tuple(input_size)
@@ -102,18 +93,6 @@ class SingleTeacherDistiller(BaseDistiller):
         self.batch_transform = MODELS.build(batch_transform) if batch_transform else None
 
     # ------------------------------------------------------------ building
-    def _check_class_counts(self) -> None:
-        s, t = num_classes_of(self.student), num_classes_of(self.teacher)
-        if s is not None and t is not None and s != t:
-            raise ConfigError(f'The teacher predicts {t} classes but the student {s}; '
-                              'distillation needs the same classes (set head.num_classes).')
-
-    def _freeze_teacher(self) -> None:
-        self.teacher.requires_grad_(False)
-        self.teacher.eval()
-        # the Runner's init_weights() must not re-initialise a loaded teacher
-        self.teacher._is_init = True
-
     @torch.no_grad()
     def _probe_outputs(self, preact: bool):
         was_training = self.student.training
@@ -160,11 +139,6 @@ class SingleTeacherDistiller(BaseDistiller):
                 student_source=s_src, teacher_source=t_src, stage=stage, preact=preact)
 
     # ------------------------------------------------------------ training
-    def train(self, mode: bool = True):
-        super().train(mode)
-        self.teacher.eval()  # BatchNorm statistics and dropout of the teacher never change
-        return self
-
     @property
     def stage(self) -> str:
         return 'init' if self.epoch < self.init_epochs else 'main'
