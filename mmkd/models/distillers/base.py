@@ -5,83 +5,20 @@ co-trained peers/teachers, trainable connectors and registered losses. ``predict
 the student alone, so validation, ``tools/test.py`` and the student-only checkpoint see exactly the
 plain student classifier.
 
-Subclasses implement :meth:`loss`. Distillers that train several networks with separate optimizers
-(online methods) override ``train_step`` and receive an ``OptimWrapperDict``; distillers that rewrite
-the batch before the teacher sees it do so in :meth:`loss` and report the teacher compute they
-saved through :meth:`extra_log_vars`.
+Subclasses implement :meth:`loss`. The services they compose live next to this module: the
+frozen-network service (:mod:`mmkd.models.utils.frozen`), feature access (:mod:`.feature_access`),
+the loss wiring (:mod:`.loss_wiring`) and, in :class:`~.single_teacher.SingleTeacherDistiller`,
+the batch-transform seam (a transform rewrites the batch before the teacher sees it and returns
+values to log next to the losses).
 """
-import inspect
-from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, Optional
 
 import torch
-import torch.nn as nn
 from mmengine.model import BaseModel
 
-from mmkd.utils.errors import ConfigError
-from .builder_utils import build_classifier
-
-
-@dataclass
-class NetworkOutputs:
-    """One network's outputs in the reference feature-list convention.
-
-    ``feats = [f0 (stem), f1..fL (stages), emb (pooled vector)]`` (specs §0.1) and ``logits``.
-    """
-
-    feats: List[torch.Tensor]
-    logits: torch.Tensor
-
-    def select(self, source: Union[str, int, Sequence[int]]):
-        """Pick what a loss reads (see docs/losses_and_connectors.md)."""
-        if source == 'logits':
-            return self.logits
-        if source == 'emb':
-            return self.feats[-1]
-        if source == 'stages':
-            return self.feats[1:-1]
-        if source == 'last_stage':
-            return self.feats[-2]
-        if source == 'stem_and_stages':
-            return self.feats[:-1]
-        if isinstance(source, int):
-            return self.feats[source]
-        if isinstance(source, (list, tuple)):
-            return [self.feats[i] for i in source]
-        raise ConfigError(f'Unknown loss source {source!r}; use logits, emb, stages, last_stage, '
-                          'stem_and_stages, an int feature index or a list of them.')
-
-    def check_source(self, source, who: str) -> None:
-        indices = [source] if isinstance(source, int) else (
-            list(source) if isinstance(source, (list, tuple)) else [])
-        n = len(self.feats)
-        for i in indices:
-            if not -n <= i < n:
-                raise ConfigError(
-                    f'{who}: feature index {i} does not exist; this network gives {n} features '
-                    f'[f0 (stem), f1..f{n - 2} (stages), f{n - 1} (pooled embedding)], '
-                    f'valid indices 0..{n - 1}.')
-        self.select(source)
-
-
-def network_outputs(classifier: nn.Module, inputs: torch.Tensor,
-                    preact: bool = False) -> NetworkOutputs:
-    """Run an mmpretrain ``ImageClassifier`` with an mmkd backbone, keeping every feature."""
-    feats = classifier.backbone.forward_features(inputs, preact=preact)
-    pooled = (feats.final, )
-    if getattr(classifier, 'with_neck', False):
-        pooled = classifier.neck(pooled)
-    emb = pooled[-1]
-    logits = classifier.head(pooled)
-    return NetworkOutputs(feats=[feats.stem, *feats.stages, emb], logits=logits)
-
-
-def call_with_batch_fields(fn, args: tuple, batch_fields: dict):
-    """Call ``fn(*args, **fields)`` passing only the batch fields ``fn`` names in its signature."""
-    target = fn.forward if isinstance(fn, nn.Module) else fn
-    params = inspect.signature(target).parameters
-    kwargs = {k: v for k, v in batch_fields.items() if k in params}
-    return fn(*args, **kwargs)
+from mmkd.models.utils.model_config import build_classifier
+from .feature_access import NetworkOutputs, network_outputs  # noqa: F401  (re-exported)
+from .loss_wiring import call_with_batch_fields  # noqa: F401  (re-exported)
 
 
 class BaseDistiller(BaseModel):
