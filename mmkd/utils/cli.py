@@ -9,11 +9,15 @@ from .errors import MMKDUserError
 
 
 def setup_for_tools(cfg) -> None:
-    """Register modules, install the safe checkpoint loader, pick gloo when there is no GPU."""
+    """Register modules, add the hooks the model requires (a distiller's distillation hooks,
+    whatever ``custom_hooks`` the config sets), install the safe checkpoint loader, pick gloo
+    when there is no GPU."""
+    from mmkd.models.distillers.base import merge_required_hooks
     from .atomic import install_atomic_local_backend
     from .checkpoint import install_safe_loader
     from .setup_env import register_all_modules
     register_all_modules(init_default_scope=False)
+    merge_required_hooks(cfg)
     install_safe_loader()
     install_atomic_local_backend()
     if not torch.cuda.is_available():

@@ -11,7 +11,8 @@ the loss wiring (:mod:`.loss_wiring`) and, in :class:`~.single_teacher.SingleTea
 the batch-transform seam (a transform rewrites the batch before the teacher sees it and returns
 values to log next to the losses).
 """
-from typing import Dict, Optional
+import copy
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmengine.model import BaseModel
@@ -21,8 +22,55 @@ from .feature_access import NetworkOutputs, network_outputs  # noqa: F401  (re-e
 from .loss_wiring import call_with_batch_fields  # noqa: F401  (re-exported)
 
 
+def _hook_type_name(hook) -> str:
+    kind = hook.get('type') if isinstance(hook, dict) else type(hook)
+    name = kind if isinstance(kind, str) else getattr(kind, '__name__', str(kind))
+    return name.split('.')[-1]
+
+
+def merge_required_hooks(cfg) -> List[str]:
+    """Add the hooks the config's model declares (``required_hooks``) to ``cfg.custom_hooks``
+    unless the config already lists a hook of that type (then its arguments are kept).
+
+    The tools (``tools/train.py``, ``tools/test.py``) call it for every config, so a user config
+    that sets its own ``custom_hooks`` (say ``[dict(type='EMAHook')]``) keeps the distillation
+    hooks. Returns the names of the hooks it added.
+    """
+    from mmkd.registry import MODELS
+    model = cfg.get('model') or {}
+    kind = model.get('type') if isinstance(model, dict) else None
+    cls = MODELS.get(kind) if isinstance(kind, str) else kind
+    required = getattr(cls, 'required_hooks', ()) if cls is not None else ()
+    if not required:
+        return []
+    hooks = list(cfg.get('custom_hooks') or [])
+    present = {_hook_type_name(h) for h in hooks}
+    added = []
+    for hook in required:
+        name = _hook_type_name(hook)
+        if name not in present:
+            hooks.append(copy.deepcopy(dict(hook)))
+            present.add(name)
+            added.append(name)
+    cfg.custom_hooks = hooks
+    return added
+
+
 class BaseDistiller(BaseModel):
-    """Student handling shared by all distillers."""
+    """Student handling shared by all distillers.
+
+    ``required_hooks``: the hooks every run of the distiller needs — epoch-dependent stages,
+    schedules and warm-ups (``DistillationEpochHook``), the teacher's accuracy measured once
+    (``TeacherEvalHook``) and the student-only checkpoints ``student_last.pth`` /
+    ``student_best.pth`` (``StudentCheckpointHook``). They belong to the model: the tools merge
+    them into whatever ``custom_hooks`` a config sets (:func:`merge_required_hooks`).
+    """
+
+    required_hooks: Tuple[dict, ...] = (
+        dict(type='DistillationEpochHook'),
+        dict(type='TeacherEvalHook'),
+        dict(type='StudentCheckpointHook'),
+    )
 
     def __init__(self, student, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):

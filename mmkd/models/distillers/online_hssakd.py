@@ -66,6 +66,9 @@ class HSSAKDOnlineDistiller(BaseDistiller):
     """
 
     num_peers = 2
+    #: no teacher to evaluate; the better peer is selected after every validation
+    required_hooks = (dict(type='DistillationEpochHook'), dict(type='PeerSelectionHook'),
+                      dict(type='StudentCheckpointHook'))
 
     def __init__(self,
                  peer,
