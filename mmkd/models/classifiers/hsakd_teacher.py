@@ -1,4 +1,4 @@
-"""Training an HSAKD teacher, both ways of specs/hsakd.md §3.
+"""Training an HSAKD teacher, both ways of HSAKD train_teacher_*.py.
 
 * **Frozen backbone** ("Teacher", ``freeze_backbone=True``): the backbone and its head come from a
   trained plain classifier (``backbone_ckpt``: an mmkd baseline checkpoint such as

@@ -1,6 +1,6 @@
 """Linear evaluation of a distilled student's features (HSAKD's transfer protocol).
 
-Spec: specs/hsakd.md §5.2 (reference: ``eval_rep.py``). The plain student architecture is built
+Reference: HSAKD ``eval_rep.py``. The plain student architecture is built
 with the target class count, every weight but the classifier is copied from the distilled student
 checkpoint and frozen, and the whole network stays in eval mode (BatchNorm statistics frozen);
 only a new linear classifier on the globally pooled features is trained.

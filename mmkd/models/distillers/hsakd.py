@@ -1,5 +1,6 @@
-"""HSAKD: hierarchical self-supervised augmented knowledge distillation (offline), specs/hsakd.md
-§4 (reference: ``train_student_cifar.py``, ``train_student_imagenet.py``).
+"""HSAKD: hierarchical self-supervised augmented knowledge distillation (offline); Yang et al.,
+NeurIPS 2021, §3 (reference: winycg/HSAKD ``train_student_cifar.py``,
+``train_student_imagenet.py``).
 
 Student and teacher are :class:`~mmkd.models.classifiers.AuxBranchClassifier` s with the same
 number of branches L (paired by index). HSAKD is a :class:`SingleTeacherDistiller` configured as

@@ -17,7 +17,7 @@ from .loss_wiring import STAGES, WIRING_KEYS, LossWiring  # noqa: F401  (re-expo
 class SingleTeacherDistiller(FrozenNetworkOwner, BaseDistiller):
     """Student + frozen teacher + per-method losses and connectors.
 
-    Total loss (specs/semckd_and_classic_kd.md §0): ``γ·CE + Σ_m loss_m`` where each registered
+    Total loss (RepDistiller/SemCKD helper/loops.py): ``γ·CE + Σ_m loss_m`` where each registered
     loss already carries its weight (``α`` for ``KDLoss``, ``β`` for the method's own term).
 
     Per training step: the batch transform (if any) rewrites the batch; the teacher (eval, no

@@ -18,7 +18,7 @@ from typing import Callable, Mapping, Optional, Union
 
 import torch.nn as nn
 
-from mmkd.utils.checkpoint import safe_load
+from mmkd.utils.checkpoint import is_remote, safe_load
 from mmkd.utils.errors import CheckpointError, ConfigError
 from .model_config import build_classifier, num_classes_of
 from .state_dict import CONVERTER, extract_state_dict, looks_like_reference, state_dict_diff
@@ -75,7 +75,7 @@ def load_strict(module: nn.Module,
 
     Args:
         module: the network to load into.
-        path: an mmkd/mmengine checkpoint (``state_dict`` container, ``module.`` prefixes and
+        path: an mmkd/mmengine checkpoint, local or a URL (``state_dict`` container, ``module.`` prefixes and
             full distillation checkpoints handled by :func:`extract_state_dict`).
         role: what the checkpoint is, for the messages (``'teacher'``, ``'student'``, ...).
         what: what it must fit (default ``'the <role> config'``).
@@ -85,7 +85,7 @@ def load_strict(module: nn.Module,
         missing_hint: appended when ``path`` does not exist (how to get the checkpoint).
         fit_hint: appended when the weights do not fit (default: converter or config advice).
     """
-    if not osp.isfile(path):
+    if not is_remote(path) and not osp.isfile(path):
         raise CheckpointError(f'{role.capitalize()} checkpoint {path} does not exist. '
                               f'{missing_hint}'.strip())
     state = extract_state_dict(safe_load(path), path)

@@ -1,0 +1,4 @@
+"""Optimizer-wrapper constructors."""
+from .online_parts_constructor import OnlinePartsOptimWrapperConstructor
+
+__all__ = ['OnlinePartsOptimWrapperConstructor']
