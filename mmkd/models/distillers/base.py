@@ -22,6 +22,17 @@ from .feature_access import NetworkOutputs, network_outputs  # noqa: F401  (re-e
 from .loss_wiring import call_with_batch_fields  # noqa: F401  (re-exported)
 
 
+def cls_data_preprocessor(cfg: Optional[dict]) -> dict:
+    """A distiller's data preprocessor: mmpretrain's ``ClsDataPreprocessor`` unless the config
+    names another type (the batch is preprocessed once for every network)."""
+    if cfg is None:
+        return dict(type='ClsDataPreprocessor')
+    if isinstance(cfg, dict):
+        cfg = dict(cfg)
+        cfg.setdefault('type', 'ClsDataPreprocessor')
+    return cfg
+
+
 def _hook_type_name(hook) -> str:
     kind = hook.get('type') if isinstance(hook, dict) else type(hook)
     name = kind if isinstance(kind, str) else getattr(kind, '__name__', str(kind))
@@ -74,12 +85,8 @@ class BaseDistiller(BaseModel):
 
     def __init__(self, student, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='ClsDataPreprocessor')
-        elif isinstance(data_preprocessor, dict):
-            data_preprocessor = dict(data_preprocessor)
-            data_preprocessor.setdefault('type', 'ClsDataPreprocessor')
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        super().__init__(data_preprocessor=cls_data_preprocessor(data_preprocessor),
+                         init_cfg=init_cfg)
         self.student = build_classifier(student)
         self.epoch = 0
 
