@@ -1,4 +1,6 @@
 """Hooks: checkpoints, teacher evaluation, reproducibility, divergence guard, HSSAKD peers."""
+from .channels_last_hook import ChannelsLastHook
+from .compile_hook import CompileNetworksHook
 from .checkpoint_compatibility_hook import CheckpointCompatibilityHook
 from .distillation_epoch_hook import DistillationEpochHook
 from .keep_checkpoints_hook import KeepCheckpointsHook
@@ -9,6 +11,7 @@ from .student_checkpoint_hook import StudentCheckpointHook
 from .teacher_eval_hook import TeacherEvalHook
 
 __all__ = [
+    'ChannelsLastHook', 'CompileNetworksHook',
     'CheckpointCompatibilityHook', 'DistillationEpochHook', 'KeepCheckpointsHook', 'NaNGuardHook',
     'NonFiniteLossError', 'PeerSelectionHook', 'ReproducibleEpochHook', 'StudentCheckpointHook',
     'TeacherEvalHook'
