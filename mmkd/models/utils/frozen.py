@@ -75,8 +75,9 @@ def load_strict(module: nn.Module,
 
     Args:
         module: the network to load into.
-        path: an mmkd/mmengine checkpoint, local or a URL (``state_dict`` container, ``module.`` prefixes and
-            full distillation checkpoints handled by :func:`extract_state_dict`).
+        path: an mmkd/mmengine checkpoint, local or a URL (``state_dict`` container,
+            ``module.`` prefixes and full distillation checkpoints handled by
+            :func:`extract_state_dict`).
         role: what the checkpoint is, for the messages (``'teacher'``, ``'student'``, ...).
         what: what it must fit (default ``'the <role> config'``).
         select: maps the checkpoint's weights to the ones to load (e.g. drop ``aux_branches.*``).
