@@ -105,7 +105,7 @@ class LinearEvalClassifier(FrozenNetworkOwner, ImageClassifier):
         # the new linear layer is initialised here (HSAKD: N(0, std), bias 0), once
         nn.init.normal_(self.head.fc.weight, 0, head_init_std)
         nn.init.zeros_(self.head.fc.bias)
-        self.head._is_init = True
+        self.head.is_init = True
 
     def load_student(self, path: str) -> None:
         load_strict(

@@ -111,6 +111,7 @@ class BaseDistiller(BaseModel):
 
     def student_loss(self, logits: torch.Tensor, data_samples) -> torch.Tensor:
         """The student head's own classification loss (CE, or what its config sets)."""
+        # mmpretrain has no public loss-from-logits call: ClsHead.loss(feats) re-runs the fc layer
         return self.student.head._get_loss(logits, data_samples)['loss']
 
     @staticmethod

@@ -42,7 +42,7 @@ def freeze(module: nn.Module, loaded: bool = True) -> nn.Module:
 
 def mark_loaded(module: nn.Module) -> nn.Module:
     """The Runner's ``init_weights()`` must not re-initialise ``module``'s loaded weights."""
-    module._is_init = True
+    module.is_init = True  # BaseModule's public setter (a plain attribute on other modules)
     return module
 
 

@@ -41,7 +41,7 @@ class _Owner(FrozenNetworkOwner, nn.Module):
 
 def test_owner_keeps_frozen_networks_in_eval():
     owner = _Owner()
-    assert is_frozen(owner.frozen) and owner.frozen._is_init
+    assert is_frozen(owner.frozen) and owner.frozen.is_init
     owner.train()
     assert all(m.training for m in owner.trained.modules())
     assert not any(m.training for m in owner.frozen.modules())
