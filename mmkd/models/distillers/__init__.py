@@ -10,8 +10,7 @@ from .online_hssakd import HSSAKDOnlineDistiller, PeerAccuracy
 from .single_teacher import SingleTeacherDistiller
 from .unixkd import UNIXKDDistiller
 from .unixkd_transform import UNIXKDBatchTransform
-from .weight_schedules import (WEIGHT_SCHEDULES, ExpRampUp, LinearWarmup, StepWeights,
-                               WeightSchedule)
+from .weight_schedules import WEIGHT_SCHEDULES, ExpRampUp, LinearWarmup, StepWeights, WeightSchedule
 
 __all__ = [
     'BaseDistiller', 'NetworkOutputs', 'merge_required_hooks', 'ModuleRecorder',

@@ -7,8 +7,8 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 
-from mmkd.models.utils.frozen import (FrozenNetworkOwner, build_frozen_network, freeze,
-                                      is_frozen, load_strict)
+from mmkd.models.utils.frozen import (FrozenNetworkOwner, build_frozen_network, freeze, is_frozen,
+                                      load_strict)
 from mmkd.models.utils.model_config import resolve_config_path
 from mmkd.models.utils.state_dict import state_dict_diff
 from mmkd.registry import MODELS
