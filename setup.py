@@ -1,7 +1,6 @@
 """mmkd: an OpenMMLab-style knowledge-distillation toolbox for image classifiers."""
 import os.path as osp
 import re
-
 from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))

@@ -19,20 +19,35 @@ import time
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
+#: lines of the tools' output shown while they run (one per validated epoch, and the teacher's)
+PROGRESS = re.compile(r'Epoch\(val\) \[(\d+)\]\[\d+/\d+\]\s+accuracy/top1: ([0-9.]+)'
+                      r'|Teacher \(measured once\)')
+
+
 def run(cmd: list, log_path: str) -> str:
-    """Run a command from the repo root, tee its output into ``log_path``, return the output."""
+    """Run a command from the repo root, tee its output into ``log_path``, return the output;
+    show each epoch's validation top-1 as it comes."""
     print('$ ' + ' '.join(cmd), flush=True)
     start = time.time()
-    proc = subprocess.run([sys.executable] + cmd, cwd=ROOT, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen([sys.executable] + cmd, cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, bufsize=1)
+    lines = []
     with open(log_path, 'w') as f:
-        f.write(proc.stdout)
+        for line in proc.stdout:
+            f.write(line)
+            lines.append(line)
+            match = PROGRESS.search(line)
+            if match and match.group(1):
+                print(f'  epoch {match.group(1)}: val top-1 {float(match.group(2)):.2f} '
+                      f'({time.time() - start:.0f} s)', flush=True)
+    proc.wait()
+    output = ''.join(lines)
     if proc.returncode != 0:
-        print(proc.stdout[-4000:])
+        print(output[-4000:])
         sys.exit(f'failed (exit {proc.returncode}): {" ".join(cmd)}; full log: {log_path}')
     print(f'  done in {time.time() - start:.0f} s (log: {osp.relpath(log_path, ROOT)})',
           flush=True)
-    return proc.stdout
+    return output
 
 
 def top1(output: str) -> float:
@@ -47,8 +62,12 @@ def main():
     parser.add_argument('--epochs', type=int, default=None,
                         help='override the number of epochs (default: the configs\' 10)')
     parser.add_argument('--work-dir', default='work_dirs/digits')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='randomness.seed of every run (README\'s table: 0)')
     args = parser.parse_args()
-    extra = ['--cfg-options', f'train_cfg.max_epochs={args.epochs}'] if args.epochs else []
+    extra = ['--cfg-options', f'randomness.seed={args.seed}']
+    if args.epochs:
+        extra.append(f'train_cfg.max_epochs={args.epochs}')
     wd = args.work_dir
     import os
     os.makedirs(osp.join(ROOT, wd), exist_ok=True)
@@ -56,6 +75,7 @@ def main():
     teacher_dir, student_dir, kd_dir = (f'{wd}/resnet20_digits', f'{wd}/resnet8_digits',
                                         f'{wd}/kd_resnet20_resnet8_digits')
 
+    job_start = time.time()
     print('== 1/3 teacher: resnet20')
     run(['tools/train.py', 'configs/digits/resnet20_digits.py', '--work-dir', teacher_dir] +
         extra, log('train_teacher'))
@@ -65,8 +85,7 @@ def main():
         extra, log('train_student'))
     student_ckpt = open(osp.join(ROOT, student_dir, 'last_checkpoint')).read().strip()
     print('== 3/3 distilled student: resnet8 <- resnet20 with KD')
-    kd_extra = (extra + [f'model.teacher_ckpt={teacher_ckpt}']) if extra else [
-        '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}']
+    kd_extra = extra + [f'model.teacher_ckpt={teacher_ckpt}']
     run(['tools/train.py', 'configs/digits/kd_resnet20_resnet8_digits.py', '--work-dir', kd_dir] +
         kd_extra, log('train_kd'))
 
@@ -84,6 +103,7 @@ def main():
     print(f'{"teacher  resnet20":<36}{acc_t:>8.2f}')
     print(f'{"student  resnet8 (alone)":<36}{acc_s:>8.2f}')
     print(f'{"student  resnet8 (KD from resnet20)":<36}{acc_kd:>8.2f}')
+    print(f'(seed {args.seed}; the whole job took {(time.time() - job_start) / 60:.1f} min)')
 
 
 if __name__ == '__main__':

@@ -8,6 +8,10 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 PYTHON=${PYTHON:-python}
+# a failing rank writes its mmkd error here; it is shown once, after torchrun's own report
+MMKD_ERROR_FILE="$(mktemp "${TMPDIR:-/tmp}/mmkd-error.XXXXXX")"
+export MMKD_ERROR_FILE
+trap 'rm -f "$MMKD_ERROR_FILE" "$MMKD_ERROR_FILE".*' EXIT
 
 PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
 "$PYTHON" -m torch.distributed.run \
@@ -19,3 +23,14 @@ PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
     "$(dirname "$0")/train.py" \
     "$CONFIG" \
     --launcher pytorch "${@:3}"
+STATUS=$?
+# the lowest rank's own error, else the lowest rank's "another process stopped"
+for KIND in rank peer; do
+    FIRST="$(ls "$MMKD_ERROR_FILE".$KIND* 2>/dev/null | sort -V | head -n 1)"
+    if [ -n "$FIRST" ]; then
+        echo >&2
+        cat "$FIRST" >&2
+        break
+    fi
+done
+exit $STATUS

@@ -10,12 +10,11 @@ import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
-from mmengine.runner import Runner
 
-from mmkd.registry import RUNNERS
-from mmkd.utils.cli import setup_for_tools, user_errors_as_messages
+from mmkd.utils.cli import (CfgOptionsAction, build_runner, check_tool_args, check_work_dir,
+                            setup_for_tools, user_errors_as_messages)
+from mmkd.utils.config_check import check_config, load_config
 from mmkd.utils.errors import CheckpointError
 
 
@@ -26,7 +25,7 @@ def parse_args():
     parser.add_argument('--work-dir', help='the dir to save evaluation logs')
     parser.add_argument('--out', help='save the predictions (a pickle of per-sample results)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, help='override settings of the config')
+        '--cfg-options', nargs='+', action=CfgOptionsAction, help='override settings of the config')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -39,9 +38,10 @@ def parse_args():
 def main():
     args = parse_args()
     with user_errors_as_messages():
+        check_tool_args(args)
         if not osp.isfile(args.checkpoint):
             raise CheckpointError(f'Checkpoint {args.checkpoint} does not exist.')
-        cfg = Config.fromfile(args.config)
+        cfg = load_config(args.config, args.cfg_options)
         cfg.launcher = args.launcher
         if args.cfg_options is not None:
             cfg.merge_from_dict(args.cfg_options)
@@ -56,7 +56,9 @@ def main():
         cfg.load_from = args.checkpoint
         cfg.resume = False
         setup_for_tools(cfg)
-        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        check_config(cfg, args.config, training=False)
+        check_work_dir(cfg.work_dir)
+        runner = build_runner(cfg)
         if args.out:
             runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
         metrics = runner.test()

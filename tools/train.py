@@ -2,17 +2,21 @@
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]] [--amp]
                           [--cfg-options key=value ...] [--launcher none|pytorch|slurm]
+                          [--seeds 0 1 2] [--vis-backend tensorboard|wandb]
 """
 import argparse
 import os
 import os.path as osp
+import sys
 
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
+from mmengine.config import Config
 
-from mmkd.registry import RUNNERS
+from mmkd.utils.cli import (CfgOptionsAction, build_runner, check_tool_args, check_work_dir,
+                            setup_for_tools, user_errors_as_messages)
+from mmkd.utils.config_check import check_config, load_config
 from mmkd.utils.resume import find_resumable_checkpoint
-from mmkd.utils.cli import setup_for_tools, user_errors_as_messages
+from mmkd.utils.seeds import run_seeds
+from mmkd.utils.vis_backends import VIS_BACKENDS, add_vis_backends
 
 
 def parse_args():
@@ -28,10 +32,16 @@ def parse_args():
                         help='scale lr linearly with the total batch size (auto_scale_lr)')
     parser.add_argument('--no-validate', action='store_true', help='skip validation')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=CfgOptionsAction,
         help='override settings of the config, e.g. model.teacher_ckpt=PATH')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
+    parser.add_argument(
+        '--vis-backend', action='append', choices=sorted(VIS_BACKENDS), default=[],
+        help='also log to TensorBoard / Weights & Biases (optional packages; repeatable)')
+    parser.add_argument(
+        '--seeds', nargs='+', type=int,
+        help='train once per seed, each into <work_dir>/seed_<n> with randomness.seed=<n>')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -73,6 +83,7 @@ def merge_args(cfg: Config, args) -> Config:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    add_vis_backends(cfg, args.vis_backend)
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     if args.no_validate:
@@ -86,10 +97,17 @@ def merge_args(cfg: Config, args) -> Config:
 def main():
     args = parse_args()
     with user_errors_as_messages():
-        cfg = Config.fromfile(args.config)
+        check_tool_args(args)
+        cfg = load_config(args.config, args.cfg_options)
+        if args.seeds:
+            work_dir = args.work_dir or default_work_dir(args.config)
+            raise SystemExit(run_seeds(__file__, sys.argv[1:], args.seeds, work_dir,
+                                       args.launcher))
         cfg = merge_args(cfg, args)
         setup_for_tools(cfg)
-        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        check_config(cfg, args.config)
+        check_work_dir(cfg.work_dir)
+        runner = build_runner(cfg)
         runner.train()
 
 

@@ -1,5 +1,5 @@
 # HSAKD*, resnet32x4 -> shufflev2, from the jointly trained teacher ("Teacher*").
-# Published top-1 (README, specs/hsakd.md §7): 80.86±0.15 (student baseline 72.96±0.33).
+# Published top-1 (HSAKD README.md): 80.86±0.15 (student baseline 72.96±0.33).
 # The student exports as the plain shufflev2; test it with
 #   python tools/test.py configs/baselines/shufflev2_cifar100.py \
 #       work_dirs/hsakd/resnet32x4_shufflev2_star/student_best.pth

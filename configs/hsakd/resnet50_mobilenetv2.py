@@ -1,5 +1,5 @@
 # HSAKD, resnet50 -> mobilenetv2, from the frozen-backbone teacher ("Teacher").
-# Published top-1 (README, specs/hsakd.md §7): 78.79±0.11 (student baseline 73.51±0.26).
+# Published top-1 (HSAKD README.md): 78.79±0.11 (student baseline 73.51±0.26).
 # The student exports as the plain mobilenetv2; test it with
 #   python tools/test.py configs/hsakd/baselines/mobilenetv2_cifar100.py \
 #       work_dirs/hsakd/resnet50_mobilenetv2/student_best.pth

@@ -1,5 +1,5 @@
 # HSAKD*, vgg13 -> mobilenetv2, from the jointly trained teacher ("Teacher*").
-# Published top-1 (README, specs/hsakd.md §7): 79.27±0.12 (student baseline 73.51±0.26).
+# Published top-1 (HSAKD README.md): 79.27±0.12 (student baseline 73.51±0.26).
 # The student exports as the plain mobilenetv2; test it with
 #   python tools/test.py configs/hsakd/baselines/mobilenetv2_cifar100.py \
 #       work_dirs/hsakd/vgg13_mobilenetv2_star/student_best.pth

@@ -1,5 +1,5 @@
 # HSAKD, wrn40_2 -> shufflev1, from the frozen-backbone teacher ("Teacher").
-# Published top-1 (README, specs/hsakd.md §7): 78.51±0.20 (student baseline 71.74±0.35).
+# Published top-1 (HSAKD README.md): 78.51±0.20 (student baseline 71.74±0.35).
 # The student exports as the plain shufflev1; test it with
 #   python tools/test.py configs/baselines/shufflev1_cifar100.py \
 #       work_dirs/hsakd/wrn40_2_shufflev1/student_best.pth

@@ -1,5 +1,5 @@
 # HSAKD*, wrn40_2 -> shufflev1, from the jointly trained teacher ("Teacher*").
-# Published top-1 (README, specs/hsakd.md §7): 80.11±0.32 (student baseline 71.74±0.35).
+# Published top-1 (HSAKD README.md): 80.11±0.32 (student baseline 71.74±0.35).
 # The student exports as the plain shufflev1; test it with
 #   python tools/test.py configs/baselines/shufflev1_cifar100.py \
 #       work_dirs/hsakd/wrn40_2_shufflev1_star/student_best.pth

@@ -1,5 +1,5 @@
 # HSAKD, wrn40_2 -> wrn16_2, from the frozen-backbone teacher ("Teacher").
-# Published top-1 (README, specs/hsakd.md §7): 77.20±0.17 (student baseline 73.57±0.23).
+# Published top-1 (HSAKD README.md): 77.20±0.17 (student baseline 73.57±0.23).
 # The student exports as the plain wrn16_2; test it with
 #   python tools/test.py configs/baselines/wrn16_2_cifar100.py \
 #       work_dirs/hsakd/wrn40_2_wrn16_2/student_best.pth

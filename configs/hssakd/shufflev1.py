@@ -1,7 +1,7 @@
 _base_ = ['../_base_/methods/hssakd_online.py']
 # Online HSSAKD, two ShuffleNetV1 peers
 # (reference: train_online_kd_cifar.py --arch shufflev1_shufflev1).
-# Published CIFAR-100 top-1 (README, specs/hsakd.md §7):
+# Published CIFAR-100 top-1 (HSAKD README.md):
 # baseline 71.74±0.35, HSSAKD online 78.34±0.03 (the better peer).
 # The better peer exports as the plain shufflev1; test it with
 #   python tools/test.py configs/baselines/shufflev1_cifar100.py \

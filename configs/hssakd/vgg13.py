@@ -1,7 +1,7 @@
 _base_ = ['../_base_/methods/hssakd_online.py']
 # Online HSSAKD, two VGG-13 peers
 # (reference: train_online_kd_cifar.py --arch vgg13_vgg13).
-# Published CIFAR-100 top-1 (README, specs/hsakd.md §7):
+# Published CIFAR-100 top-1 (HSAKD README.md):
 # baseline 75.35±0.21, HSSAKD online 80.44±0.05 (the better peer).
 # The better peer exports as the plain vgg13; test it with
 #   python tools/test.py configs/baselines/vgg13_cifar100.py \

@@ -1,11 +1,17 @@
-"""Datasets and dataset wrappers; every module in this folder is imported (registration)."""
-from mmkd.utils.import_all import import_submodules
-
+"""Datasets, dataset wrappers, samplers and transforms."""
 from .cifar import CIFAR10, CIFAR100
 from .crd_sampler import CRDInstanceSampleDataset
 from .digits import Digits
+from .few_shot import ClassBalancedSubset
+from .random_rotation import RandomRotation
+from .reproducible import EpochSeededSampler, SeedAugmentation
+from .stl10 import STL10, write_tiny_stl10
 from .tiny_cifar import write_tiny_cifar
+from .tiny_imagenet import TinyImageNet, write_tiny_imagenet
+from .wrapper_utils import ClassificationDatasetWrapper
 
-import_submodules(__name__)
-
-__all__ = ['CIFAR10', 'CIFAR100', 'CRDInstanceSampleDataset', 'Digits', 'write_tiny_cifar']
+__all__ = [
+    'CIFAR10', 'CIFAR100', 'CRDInstanceSampleDataset', 'Digits', 'ClassBalancedSubset',
+    'RandomRotation', 'EpochSeededSampler', 'SeedAugmentation', 'STL10', 'write_tiny_stl10',
+    'write_tiny_cifar', 'TinyImageNet', 'write_tiny_imagenet', 'ClassificationDatasetWrapper'
+]

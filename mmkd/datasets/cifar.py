@@ -10,7 +10,6 @@ the official one, so no test can use a generated dataset):
   ``data_root`` is used without downloading. Offline, the message names the folder and the archive.
 """
 import os.path as osp
-import pickle
 from typing import List, Optional
 
 import numpy as np
@@ -19,18 +18,23 @@ from mmpretrain.datasets.categories import CIFAR10_CATEGORIES, CIFAR100_CATEGORI
 
 from mmkd.registry import DATASETS
 from mmkd.utils.errors import DatasetError
+from mmkd.utils.safe_unpickle import UnsafePickleError, load_plain_pickle
+from mmkd.utils.run_checks import check_labels
 from .archive import ensure_extracted, run_on_rank0
 
 
 def _load_pickle(path: str) -> dict:
+    """Read one ``python``-format batch, admitting only plain data (nothing in it can run code)."""
     try:
-        with open(path, 'rb') as f:
-            return pickle.load(f, encoding='latin1')
+        return load_plain_pickle(path, encoding='latin1')
+    except UnsafePickleError as e:
+        raise DatasetError(
+            f'Refused to read {path}: it pickles {e.qualname}, which an official CIFAR file never '
+            'contains (only numpy arrays, lists, strings and numbers), and unpickling it could '
+            'run code. Delete the dataset folder and extract the official archive again.') from e
     except Exception as e:  # truncated or not a pickle
         raise DatasetError(f'{path} cannot be read ({type(e).__name__}: {e}); the file is '
                            'corrupted. Delete the dataset folder and download it again.') from e
-
-
 
 
 @DATASETS.register_module()
@@ -128,6 +132,7 @@ class CIFAR10(BaseDataset):
         if labels.shape != (data.shape[0], ):
             raise DatasetError(f'{path}: {data.shape[0]} images but {labels.size} labels; the file '
                                'is corrupted.')
+        check_labels(labels, None, path)  # strings or fractions: not class indices
         if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
             raise DatasetError(f'{path}: labels must lie in [0, {self.num_classes}), found '
                                f'[{labels.min()}, {labels.max()}]; is this the right dataset?')
@@ -136,7 +141,7 @@ class CIFAR10(BaseDataset):
     def _load_meta(self) -> None:
         path = osp.join(self.folder, self.meta_file)
         meta = _load_pickle(path)
-        if self.meta_key not in meta:
+        if not isinstance(meta, dict) or self.meta_key not in meta:
             raise DatasetError(f'{path} lacks the key {self.meta_key!r}; the file is corrupted.')
         self._metainfo.setdefault('classes', meta[self.meta_key])
 

@@ -1,7 +1,7 @@
 """Dataset wrapper that adds CRD's contrast indices to every item.
 
-Spec: specs/semckd_and_classic_kd.md §2.8 "Data loader" (reference: [S]/[R] dataset/cifar100.py
-``CIFAR100InstanceSample``), generalised to any mmpretrain-style dataset.
+Reference: RepDistiller/SemCKD dataset/cifar100.py
+``CIFAR100InstanceSample``, generalised to any mmpretrain-style dataset.
 """
 from typing import Union
 

@@ -1,6 +1,6 @@
 """Class-balanced, fixed-seed subset of a classification dataset (HSAKD's few-shot setting).
 
-Spec: specs/hsakd.md §5.1. HSAKD's ``train_student_few_shot.py`` keeps a fraction ``ratio`` of the
+HSAKD's ``train_student_few_shot.py`` keeps a fraction ``ratio`` of the
 training set with scikit-learn's ``StratifiedShuffleSplit(n_splits=1, test_size=1 - ratio,
 random_state=0)`` over the training labels and wraps the dataset in ``Subset``. The split depends
 only on the labels (their order) and the seed, not on the training seed, the rank or the

@@ -1,4 +1,4 @@
-"""torchvision's ``RandomRotation`` as an mmcv transform (the Tf-KD recipe, specs/tfkd.md §6).
+"""torchvision's ``RandomRotation`` as an mmcv transform (the Tf-KD recipe, Tf-KD data_loader.py).
 
 mmpretrain's ``Rotate`` is an AutoAugment operation (a fixed magnitude with a random sign, rotated
 by OpenCV about ``((w−1)/2, (h−1)/2)``), not torchvision's ``RandomRotation(degrees)``. This one

@@ -1,1 +1,19 @@
-from . import cpu_sync_bn, hooks, linear_warmup_lr, online_ddp, optimizers  # noqa: F401
+"""Engine parts: hooks, optimizer-wrapper constructors, the Tf-KD warm-up scheduler, CPU SyncBN
+and separate-DDP wrappers for gloo runs, and the benchmark loop."""
+from .benchmark import BenchmarkTrainLoop
+from .cpu_sync_bn import (CPUSyncBatchNorm, CPUSyncDistributedDataParallel,
+                          convert_cpu_sync_batchnorm)
+from .hooks import (CheckpointCompatibilityHook, DistillationEpochHook, KeepCheckpointsHook,
+                    NaNGuardHook, NonFiniteLossError, PeerSelectionHook, ReproducibleEpochHook,
+                    StudentCheckpointHook, TeacherEvalHook)
+from .linear_warmup_lr import LinearWarmUpLR
+from .online_ddp import CPUSyncSeparateDistributedDataParallel
+from .optimizers import OnlinePartsOptimWrapperConstructor
+
+__all__ = [
+    'BenchmarkTrainLoop', 'CPUSyncBatchNorm', 'CPUSyncDistributedDataParallel',
+    'CPUSyncSeparateDistributedDataParallel', 'convert_cpu_sync_batchnorm', 'LinearWarmUpLR',
+    'OnlinePartsOptimWrapperConstructor', 'CheckpointCompatibilityHook', 'DistillationEpochHook',
+    'KeepCheckpointsHook', 'NaNGuardHook', 'NonFiniteLossError', 'PeerSelectionHook',
+    'ReproducibleEpochHook', 'StudentCheckpointHook', 'TeacherEvalHook'
+]

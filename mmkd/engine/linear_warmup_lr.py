@@ -1,5 +1,5 @@
 """``LinearWarmUpLR``: the per-iteration linear warm-up of pytorch-cifar100's ``WarmUpLR`` (used by
-Tf-KD, specs/tfkd.md §6), as an mmengine parameter scheduler.
+Tf-KD in train_kd.py), as an mmengine parameter scheduler.
 
 (A scheduler, not a hook: it lives in this folder because ``mmkd.engine`` imports every module here,
 which registers it.)

@@ -1,1 +1,6 @@
+"""Metrics."""
+from .ss_accuracy import RotationSSAccuracy
 
+__all__ = [
+    'RotationSSAccuracy'
+]

@@ -1,4 +1,5 @@
-"""Self-supervised ("ss") accuracy of HSAKD's auxiliary branches (specs/hsakd.md §2, §3, §8.2).
+"""Self-supervised ("ss") accuracy of HSAKD's auxiliary branches (HSAKD train_teacher_cifar.py,
+issue #5).
 
 An :class:`~mmkd.models.classifiers.AuxBranchClassifier` with ``eval_rotations=True`` runs every
 validation image in its four rotations and stores, per image, how many of its 4 rotated rows each

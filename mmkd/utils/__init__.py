@@ -1,3 +1,17 @@
+"""Utilities: registration and default scope, user-facing errors, safe checkpoint I/O, resume
+discovery, the tools' command-line helpers and the metafile reader."""
+from .atomic import atomic_torch_save, atomic_write_bytes, install_atomic_local_backend
+from .checkpoint import install_safe_loader, safe_load
+from .cli import explain_unknown_type, setup_for_tools, user_errors_as_messages
+from .errors import CheckpointError, ConfigError, DatasetError, MMKDUserError
+from .metafile import MetafileModel, load_metafile, load_metafiles
+from .resume import find_resumable_checkpoint, is_complete_checkpoint
 from .setup_env import register_all_modules
 
-__all__ = ['register_all_modules']
+__all__ = [
+    'register_all_modules', 'MMKDUserError', 'DatasetError', 'CheckpointError', 'ConfigError',
+    'safe_load', 'install_safe_loader', 'atomic_torch_save', 'atomic_write_bytes',
+    'install_atomic_local_backend', 'is_complete_checkpoint', 'find_resumable_checkpoint',
+    'setup_for_tools', 'explain_unknown_type', 'user_errors_as_messages', 'MetafileModel',
+    'load_metafile', 'load_metafiles'
+]

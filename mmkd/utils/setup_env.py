@@ -6,10 +6,11 @@ from mmengine import DefaultScope
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
-    """Import mmpretrain's and mmkd's registered modules.
+    """Import mmpretrain's and mmkd's registered modules now and set the default scope.
 
-    mmkd's registries are children of mmpretrain's; mmengine only searches a parent registry's
-    already-imported modules, so mmpretrain's packages are imported here too.
+    Not needed for building: each registry of :mod:`mmkd.registry` imports its ``locations``
+    (mmkd's and mmpretrain's packages) on first use. This eager form, as in OpenMMLab repos, makes
+    every type listable at once (e.g. for error messages) and creates the ``mmkd`` default scope.
     """
     import mmpretrain.datasets  # noqa: F401
     import mmpretrain.engine  # noqa: F401

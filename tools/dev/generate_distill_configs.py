@@ -2,20 +2,30 @@
 
 A maintenance tool: the pair configs are a few lines each (a method base from
 ``configs/_base_/methods/`` plus student, teacher and teacher checkpoint); this script keeps the
-table of pairs, conventions and published numbers in one place. Run it after changing the tables
-below and commit the result; ``tests/configs/test_all_configs.py`` checks what it wrote.
+table of pairs, conventions and published numbers in one place, and writes a ``metafile.yml`` per
+method folder (config, teacher/student pair, published top-1 and its source) for
+:func:`mmkd.utils.load_metafile`. Edit the tables below, run it and commit the result;
+``tests/dev/test_config_generators.py`` checks that the committed files match the tables.
 
-    python tools/dev/generate_distill_configs.py
+    python tools/dev/generate_distill_configs.py           # rewrite the generated files
+    python tools/dev/generate_distill_configs.py --check   # report drift, write nothing
+
+Only files whose first line is this script's header are rewritten or deleted; a hand-written
+config in a method folder (e.g. ``configs/semckd/imagenet/``) is left alone.
 """
-import os
 import os.path as osp
+import sys
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from config_writer import GeneratedFiles, main, wrap_comments  # noqa: E402
 
-#: students trained with lr 0.01 in both reference repos (specs/semckd_and_classic_kd.md §4)
+SCRIPT = osp.basename(__file__)
+
+#: students trained with lr 0.01 in both reference repos (RepDistiller and SemCKD train_student.py)
 LOW_LR_STUDENTS = {'mobilenetv2', 'shufflev1', 'shufflev2'}
 
-#: RepDistiller (CRD paper) tables, spec §5.2: (teacher, student) -> {method: top-1}
+#: CRD paper (ICLR 2020) Tables 1 and 2 = HobbitLong/RepDistiller README.md: (teacher, student) ->
+#: {method: top-1}; every method alone (scripts/run_cifar_distill.sh -a 0), KD with -r 0.1 -a 0.9
 REPDISTILLER = {
     ('wrn40_2', 'wrn16_2'): dict(kd=74.92, fitnet=73.58, at=74.08, sp=73.83, cc=73.56, vid=74.11,
                                  rkd=73.35, pkt=74.54, ab=72.50, ft=73.25, fsp=72.91, nst=73.68,
@@ -56,7 +66,9 @@ REPDISTILLER = {
                                    crd=76.05),
 }
 
-#: SemCKD table, spec §5.1 (every method with CE 1 + KD 1): (teacher, student) -> {method: top-1}
+#: SemCKD paper (AAAI 2021) CIFAR-100 table = DefangChen/SemCKD README.md (images/result.png),
+#: every method with CE 1 + KD 1 (scripts/run_cifar_distill.sh -r 1 -a 1):
+#: (teacher, student) -> {method: top-1}
 SEMCKD = {
     ('resnet32x4', 'vgg8'): dict(kd=72.73, fitnet=72.91, at=71.90, sp=73.12, vid=73.19,
                                  hkd=72.63, semckd=75.27),
@@ -93,12 +105,106 @@ NAMES = {'kd': 'KD', 'fitnet': 'FitNet', 'at': 'AT', 'sp': 'SP', 'cc': 'CC', 'vi
          'rkd': 'RKD', 'pkt': 'PKT', 'ab': 'AB', 'ft': 'FT', 'fsp': 'FSP', 'nst': 'NST',
          'crd': 'CRD', 'hkd': 'HKD', 'semckd': 'SemCKD', 'irg': 'IRG', 'kdsvd': 'KDSVD',
          'dkd': 'DKD'}
-#: the method's own weight beta in each convention (specs/semckd_and_classic_kd.md §2 table)
+#: the method's own weight beta in each convention (-b of SemCKD's and RepDistiller's
+#: scripts/run_cifar_distill.sh)
 BETA_SEMCKD = dict(fitnet=100, at=1000, sp=3000, vid=1, hkd=1, semckd=400)
 BETA_REPDISTILLER = dict(fitnet=100, at=1000, sp=3000, cc=0.02, vid=1, rkd=1, pkt=30000, ft=200,
                          nst=50, crd=0.8)
 #: methods whose RepDistiller-convention base is a separate file (they also run in SemCKD's)
 HAS_SEMCKD_VARIANT = {'kd', 'fitnet', 'at', 'sp', 'vid'}
+
+#: the pairs of the CRD paper's Table 1 (teacher and student of the same family); the other
+#: RepDistiller pairs are its Table 2
+CRD_TABLE1 = {('wrn40_2', 'wrn16_2'), ('wrn40_2', 'wrn40_1'), ('resnet56', 'resnet20'),
+              ('resnet110', 'resnet20'), ('resnet110', 'resnet32'), ('resnet32x4', 'resnet8x4'),
+              ('vgg13', 'vgg8')}
+
+SEMCKD_REPO = 'https://github.com/DefangChen/SemCKD'
+REPDISTILLER_REPO = 'https://github.com/HobbitLong/RepDistiller'
+MDISTILLER_REPO = 'https://github.com/megvii-research/mdistiller'
+#: metafile ``Collections``: the method's paper and the code the configs follow
+PAPERS = {
+    'kd': ('Distilling the Knowledge in a Neural Network', 'https://arxiv.org/abs/1503.02531'),
+    'fitnet': ('FitNets: Hints for Thin Deep Nets', 'https://arxiv.org/abs/1412.6550'),
+    'at': ('Paying More Attention to Attention: Improving the Performance of Convolutional '
+           'Neural Networks via Attention Transfer', 'https://arxiv.org/abs/1612.03928'),
+    'sp': ('Similarity-Preserving Knowledge Distillation', 'https://arxiv.org/abs/1907.09682'),
+    'cc': ('Correlation Congruence for Knowledge Distillation',
+           'https://arxiv.org/abs/1904.01802'),
+    'vid': ('Variational Information Distillation for Knowledge Transfer',
+            'https://arxiv.org/abs/1904.05835'),
+    'rkd': ('Relational Knowledge Distillation', 'https://arxiv.org/abs/1904.05068'),
+    'pkt': ('Learning Deep Representations with Probabilistic Knowledge Transfer',
+            'https://arxiv.org/abs/1803.10837'),
+    'ab': ('Knowledge Transfer via Distillation of Activation Boundaries Formed by Hidden '
+           'Neurons', 'https://arxiv.org/abs/1811.03233'),
+    'ft': ('Paraphrasing Complex Network: Network Compression via Factor Transfer',
+           'https://arxiv.org/abs/1802.04977'),
+    'fsp': ('A Gift from Knowledge Distillation: Fast Optimization, Network Minimization and '
+            'Transfer Learning', None),
+    'nst': ('Like What You Like: Knowledge Distill via Neuron Selectivity Transfer',
+            'https://arxiv.org/abs/1707.01219'),
+    'crd': ('Contrastive Representation Distillation', 'https://arxiv.org/abs/1910.10699'),
+    'hkd': ('Heterogeneous Knowledge Distillation using Information Flow Modeling',
+            'https://arxiv.org/abs/2005.00727'),
+    'semckd': ('Cross-Layer Distillation with Semantic Calibration',
+               'https://arxiv.org/abs/2012.03236'),
+    'irg': ('Knowledge Distillation via Instance Relationship Graph', None),
+    'kdsvd': ('Self-supervised Knowledge Distillation Using Singular Value Decomposition',
+              'https://arxiv.org/abs/1807.06819'),
+    'dkd': ('Decoupled Knowledge Distillation', 'https://arxiv.org/abs/2203.08679'),
+}
+#: the published-number sources, by table
+SOURCES = {
+    'semckd': dict(Paper='SemCKD paper (AAAI 2021), CIFAR-100 comparison table',
+                   Code='DefangChen/SemCKD README.md (images/result.png)'),
+    'crd1': dict(Paper='CRD paper (ICLR 2020) Table 1', Code='HobbitLong/RepDistiller README.md'),
+    'crd2': dict(Paper='CRD paper (ICLR 2020) Table 2', Code='HobbitLong/RepDistiller README.md'),
+    'dkd': dict(Paper='DKD paper (CVPR 2022), CIFAR-100 tables',
+                Code='megvii-research/mdistiller README.md, configs/cifar100/dkd/*.yaml'),
+}
+
+
+class Generator:
+    """Collects the pair configs and the metafile records of every method folder."""
+
+    def __init__(self):
+        self.files = GeneratedFiles(SCRIPT, 'configs')
+        self.models = {}  # method -> list of metafile model records
+
+    def config(self, method, name, header, body, teacher, student, convention, top1=None,
+               source=None):
+        rel = f'{method}/{name}.py'
+        self.files.add(rel, wrap_comments(header) + body)
+        record = {
+            'Name': f'{method}_{name}',
+            'In Collection': NAMES[method],
+            'Config': f'configs/{rel}',
+            'Metadata': {'Teacher': teacher, 'Student': student, 'Convention': convention,
+                         'Training Data': 'CIFAR-100'},
+        }
+        if top1 is not None:
+            record['Metadata']['Source'] = dict(source)
+            record['Results'] = [{'Task': 'Image Classification', 'Dataset': 'CIFAR-100',
+                                  'Metrics': {'Top 1 Accuracy': top1}}]
+        self.models.setdefault(method, []).append(record)
+
+    def metafiles(self):
+        for method, models in sorted(self.models.items()):
+            title, url = PAPERS[method]
+            paper = {'Title': title}
+            if url:
+                paper['URL'] = url
+            codes = sorted({m['Metadata']['Convention'] for m in models})
+            repos = {'SemCKD': SEMCKD_REPO, 'RepDistiller': REPDISTILLER_REPO,
+                     'mdistiller': MDISTILLER_REPO}
+            collection = {'Name': NAMES[method], 'Paper': paper,
+                          'Code': [repos[c] for c in codes]}
+            self.files.add_yaml(
+                f'{method}/metafile.yml', {'Collections': [collection], 'Models': models},
+                comment='# the configs of this folder, their teacher/student pair and the '
+                'published top-1 (mmkd.utils.load_metafile)\n')
+        return self.files
 
 
 def pair_body(teacher: str, student: str, base: str, extra: str = '') -> str:
@@ -110,22 +216,13 @@ def pair_body(teacher: str, student: str, base: str, extra: str = '') -> str:
              extra + ')' if extra else ')']
     text = '\n'.join(lines) + '\n'
     if student in LOW_LR_STUDENTS:
-        text += ('# lr 0.01 for MobileNetV2/ShuffleNet students (specs/semckd_and_classic_kd.md '
-                 '§4)\noptim_wrapper = dict(optimizer=dict(lr=0.01))\n')
+        text += ('# lr 0.01 for MobileNetV2/ShuffleNet students (RepDistiller and SemCKD '
+                 'train_student.py)\noptim_wrapper = dict(optimizer=dict(lr=0.01))\n')
     return text
 
 
-def write(method: str, name: str, header: str, body: str, written: list) -> None:
-    folder = osp.join(ROOT, 'configs', method)
-    os.makedirs(folder, exist_ok=True)
-    path = osp.join(folder, name + '.py')
-    with open(path, 'w') as f:
-        f.write(header + body)
-    written.append(osp.relpath(path, ROOT))
-
-
-def main():
-    written = []
+def build() -> GeneratedFiles:
+    gen = Generator()
     semckd_pairs = set(SEMCKD)
     for (teacher, student), results in SEMCKD.items():
         for method, acc in results.items():
@@ -133,9 +230,10 @@ def main():
                 continue  # the proxy teacher of pass 1 is only specified for resnet32x4
             own = f' + {BETA_SEMCKD[method]:g} * {NAMES[method]}' if method != 'kd' else ''
             header = (f'# {NAMES[method]}, {teacher} -> {student}. SemCKD convention: CE 1 + KD 1'
-                      f'{own}.\n# Published: {acc:.2f} top-1 (SemCKD table, '
-                      'specs/semckd_and_classic_kd.md §5.1).\n')
-            extra = ''
+                      f'{own}.\n# Published: {acc:.2f} top-1 (SemCKD paper, AAAI 2021; '
+                      'DefangChen/SemCKD README.md).\n')
+            kw = dict(teacher=teacher, student=student, convention='SemCKD', top1=acc,
+                      source=SOURCES['semckd'])
             if method == 'hkd':
                 header += ('# Pass 2 of HKD: the teacher is the resnet8x4_double proxy distilled '
                            'from resnet32x4 with PKT\n# by configs/hkd/resnet32x4_resnet8x4_double'
@@ -143,11 +241,12 @@ def main():
                 body = pair_body('resnet8x4_double', student, 'hkd').replace(
                     'work_dirs/baselines/resnet8x4_double_cifar100/epoch_240.pth',
                     'work_dirs/hkd/resnet32x4_resnet8x4_double_pkt/student_last.pth')
-                write(method, f'{teacher}_{student}', header, body, written)
+                gen.config(method, f'{teacher}_{student}', header, body, **kw)
                 continue
-            write(method, f'{teacher}_{student}', header, pair_body(teacher, student, method, extra),
-                  written)
+            gen.config(method, f'{teacher}_{student}', header,
+                       pair_body(teacher, student, method), **kw)
     for (teacher, student), results in REPDISTILLER.items():
+        table = 1 if (teacher, student) in CRD_TABLE1 else 2
         for method, acc in results.items():
             base = method + '_repdistiller' if method in HAS_SEMCKD_VARIANT else method
             if method == 'kd':
@@ -159,8 +258,8 @@ def main():
                 convention = (f'CE 1 + {BETA_REPDISTILLER[method]:g} * {NAMES[method]}, '
                               'no KD term')
             header = (f'# {NAMES[method]}, {teacher} -> {student}. RepDistiller convention: '
-                      f'{convention}.\n# Published: {acc:.2f} top-1 (RepDistiller/CRD table, '
-                      'specs/semckd_and_classic_kd.md §5.2).\n')
+                      f'{convention}.\n# Published: {acc:.2f} top-1 (CRD paper, ICLR 2020, '
+                      f'Table {table}; HobbitLong/RepDistiller README.md).\n')
             clash = (teacher, student) in semckd_pairs and method in HAS_SEMCKD_VARIANT
             name = f'{teacher}_{student}' + ('_repdistiller' if clash else '')
             body = pair_body(teacher, student, base)
@@ -169,35 +268,41 @@ def main():
                          '(RepDistiller helper/pretrain.py)\n'
                          "param_scheduler = [dict(type='MultiStepLR', by_epoch=True, "
                          'milestones=[180, 210, 240], gamma=0.1)]\n')
-            write(method, name, header, body, written)
+            gen.config(method, name, header, body, teacher, student, 'RepDistiller', acc,
+                       SOURCES[f'crd{table}'])
         header = (f'# CRD+KD, {teacher} -> {student}. RepDistiller convention for CRD+KD: CE 1 + '
-                  'KD 1 + 0.8 * CRD\n# (specs/semckd_and_classic_kd.md §0; the CRD row of the '
-                  'table is CRD alone).\n')
-        write('crd', f'{teacher}_{student}_kd', header, pair_body(teacher, student, 'crd_kd'),
-              written)
+                  'KD 1 + 0.8 * CRD\n# (RepDistiller README.md, scripts/run_cifar_distill.sh '
+                  '-a 1 -b 0.8; no published number here: the\n# CRD row of the tables is CRD '
+                  'alone).\n')
+        gen.config('crd', f'{teacher}_{student}_kd', header,
+                   pair_body(teacher, student, 'crd_kd'), teacher, student, 'RepDistiller')
     for (teacher, student), (beta, acc) in DKD.items():
-        header = (f'# DKD, {teacher} -> {student}: CE 1 + DKD(alpha 1, beta {beta:g}, T 4, 20-epoch '
-                  f'warm-up).\n# Published: {acc:.2f} top-1 (mdistiller '
+        header = (f'# DKD, {teacher} -> {student}: CE 1 + DKD(alpha 1, beta {beta:g}, T 4, '
+                  f'20-epoch warm-up).\n# Published: {acc:.2f} top-1 (mdistiller '
                   'configs/cifar100/dkd, README).\n')
         extra = f"    distill_losses=dict(dkd=dict(beta={beta:g})),\n" if beta != 8.0 else ''
-        write('dkd', f'{teacher}_{student}', header, pair_body(teacher, student, 'dkd', extra),
-              written)
+        gen.config('dkd', f'{teacher}_{student}', header,
+                   pair_body(teacher, student, 'dkd', extra), teacher, student, 'mdistiller',
+                   acc, SOURCES['dkd'])
     # methods with one reference script each (resnet32x4 -> resnet8x4)
     header = ('# IRG, resnet32x4 -> resnet8x4. SemCKD convention: CE 1 + KD 1 + 0.005 * IRG '
-              '([S] scripts/run_cifar_distill.sh).\n')
-    write('irg', 'resnet32x4_resnet8x4', header,
-          pair_body('resnet32x4', 'resnet8x4', 'irg'), written)
+              '(SemCKD\n# scripts/run_cifar_distill.sh). No published number in the SemCKD '
+              'README.\n')
+    gen.config('irg', 'resnet32x4_resnet8x4', header,
+               pair_body('resnet32x4', 'resnet8x4', 'irg'), 'resnet32x4', 'resnet8x4', 'SemCKD')
     header = ('# KDSVD, resnet32x4 -> resnet8x4. RepDistiller code, no reference script or '
               'published number:\n# CE 1 + 1 * KDSVD (beta 1 is our choice).\n')
-    write('kdsvd', 'resnet32x4_resnet8x4', header,
-          pair_body('resnet32x4', 'resnet8x4', 'kdsvd'), written)
+    gen.config('kdsvd', 'resnet32x4_resnet8x4', header,
+               pair_body('resnet32x4', 'resnet8x4', 'kdsvd'), 'resnet32x4', 'resnet8x4',
+               'RepDistiller')
     header = ('# HKD pass 1: the proxy teacher resnet8x4_double (4.875M params) distilled from '
               'resnet32x4\n# with PKT in SemCKD convention: CE 1 + KD 1 + 30000 * PKT '
-              '(specs/semckd_and_classic_kd.md §2.10).\n')
-    write('hkd', 'resnet32x4_resnet8x4_double_pkt', header,
-          pair_body('resnet32x4', 'resnet8x4_double', 'hkd_proxy_pkt'), written)
-    print(f'wrote {len(written)} configs')
+              '(SemCKD scripts/run_cifar_distill.sh,\n# "HKD(two pass)").\n')
+    gen.config('hkd', 'resnet32x4_resnet8x4_double_pkt', header,
+               pair_body('resnet32x4', 'resnet8x4_double', 'hkd_proxy_pkt'), 'resnet32x4',
+               'resnet8x4_double', 'SemCKD')
+    return gen.metafiles()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main(build, __doc__.splitlines()[0], 'configs'))

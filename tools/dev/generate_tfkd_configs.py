@@ -1,12 +1,16 @@
-"""Write the Tf-KD configs under ``configs/tfkd/`` from the reference's tables (specs/tfkd.md).
+"""Write the Tf-KD configs under ``configs/tfkd/`` from the tables of the reference code.
 
 A maintenance tool, like ``generate_distill_configs.py``: every hyperparameter of the reference's
 ``experiments/**/params.json`` and every published number is in the tables below, and the
-configs are a few lines each on top of the Tf-KD base configs. Run it after changing a table and
-commit the result; ``tests/configs/test_all_configs.py`` trains every config one iteration and
-``tests/tfkd/test_tfkd_configs.py`` checks the values.
+configs are a few lines each on top of the Tf-KD base configs; a ``metafile.yml`` beside the
+configs of each folder lists every config with its pair and published top-1
+(:func:`mmkd.utils.load_metafile`). The reference is ``yuanli2333/Teacher-free-Knowledge-Distillation`` (paths below are relative to it);
+docs/tfkd.md explains the quirk labels G1-G10 used in the comments. Edit a table, run it and
+commit the result; ``tests/dev/test_config_generators.py`` checks that the committed files match.
 
-    python tools/dev/generate_tfkd_configs.py [--out DIR]
+    python tools/dev/generate_tfkd_configs.py [--check | --out DIR]
+
+Only files whose first line is this script's header are rewritten or deleted.
 
 Layout (``<m>``: mobilenetv2 shufflenetv2 resnet18 resnet50 googlenet densenet121 resnext29, the
 Tf-KD CIFAR zoo — NOT RepDistiller's mobilenetv2/ShuffleV2):
@@ -20,13 +24,15 @@ Tf-KD CIFAR zoo — NOT RepDistiller's mobilenetv2/ShuffleV2):
     configs/tfkd/dekd/<teacher>_<student>_epoch{1,50}.py   Defective KD (poorly trained teacher)
     configs/tfkd/cifar10/..., configs/tfkd/tiny_imagenet/...   the same modes on other datasets
 """
-import os
 import os.path as osp
-import shutil
+import sys
 import textwrap
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-OUT = osp.join(ROOT, 'configs', 'tfkd')
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from config_writer import GeneratedFiles, main  # noqa: E402
+
+SCRIPT = osp.basename(__file__)
+BASE = 'configs/tfkd'
 REF_LR, REF_BATCH = 0.1, 128  # lr = params.learning_rate * batch_size / 128 (main.py)
 
 #: the Tf-KD zoo: mmkd model config, reference base experiment, its batch size, Tf-KD_reg params
@@ -48,7 +54,8 @@ ZOO = {
                       batch=64, reg=(0.5, 40, None), baseline=81.03),
 }
 
-#: G4: reg configs whose reference params.json cannot run, and the value shipped instead
+#: G4 (docs/tfkd.md): reg configs whose reference params.json cannot run, and the value shipped
+#: instead
 REG_FIXES = {
     'densenet121': ('multiplier', 50.0,
                     'base_densenet121 has no "multiplier" (the reference raises AttributeError); '
@@ -133,7 +140,8 @@ REKD = {
     ('resnet18', 'resnext29'): ('resnext29_distill/resnet18_teacher', 0.6, 20, 64, '81.62±0.22'),
 }
 REKD_NOTES = {
-    ('resnet18', 'resnext29'): 'G4: the reference dir resnext29_distill/resnet18_teacher is '
+    ('resnet18', 'resnext29'): 'G4 (docs/tfkd.md): the reference dir '
+                               'resnext29_distill/resnet18_teacher is '
                                'mislabelled (its params.json sets "teacher": "mobilenet_v2"); '
                                'this config uses the ResNet18 teacher the table names',
 }
@@ -206,12 +214,45 @@ def recipe_lines(batch: int) -> list:
     return lines
 
 
+#: what :func:`build` is collecting: the files and the metafile records
+FILES = None
+MODELS = []
+PAPER = dict(Title='Revisiting Knowledge Distillation via Label Smoothing Regularization',
+             URL='https://arxiv.org/abs/1909.11723')
+REPO = 'https://github.com/yuanli2333/Teacher-free-Knowledge-Distillation'
+
+
 def write(rel: str, lines: list) -> None:
-    path = osp.join(OUT, rel)
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    text = '\n'.join(lines) + '\n'
-    with open(path, 'w') as f:
-        f.write(text)
+    FILES.add(rel, '\n'.join(lines) + '\n')
+
+
+def top1(value):
+    """``'71.05±0.16'`` -> (71.05, 0.16); ``77.19`` -> (77.19, None)."""
+    if isinstance(value, str):
+        mean, _, std = value.partition('±')
+        return float(mean), (float(std) if std else None)
+    return float(value), None
+
+
+def record(rel, mode, student, teacher, dname, pub=None, figure=None, teacher_epoch=None):
+    """Add the metafile record of ``configs/tfkd/<rel>``; ``student``/``teacher``: ZOO keys,
+    recorded as their model config names under ``configs/_base_/models/``."""
+    meta = {'Mode': mode, 'Teacher': ZOO[teacher]['cfg'] if teacher else None,
+            'Student': ZOO[student]['cfg'], 'Training Data': dname or 'CIFAR-100'}
+    if teacher_epoch is not None:
+        meta['Teacher Epochs Trained'] = teacher_epoch
+    entry = {'Name': 'tfkd_' + rel[:-3].replace('/', '_'), 'In Collection': 'Tf-KD',
+             'Config': f'{BASE}/{rel}', 'Metadata': meta}
+    if pub is not None and not dname:
+        mean, std = top1(pub)
+        metrics = {'Top 1 Accuracy': mean}
+        if std is not None:
+            metrics['Top 1 Accuracy Std'] = std
+        meta['Source'] = {'Paper': 'Tf-KD paper (CVPR 2020)',
+                          'Code': f'yuanli2333/Teacher-free-Knowledge-Distillation {figure}'}
+        entry['Results'] = [{'Task': 'Image Classification', 'Dataset': 'CIFAR-100',
+                             'Metrics': metrics}]
+    MODELS.append(entry)
 
 
 def up(rel: str) -> str:
@@ -280,7 +321,7 @@ def write_baseline(m, dataset='cifar100_tfkd', classes=100, suffix='cifar100', s
         f"Tf-KD baseline, {z['name']} ({dname or 'CIFAR-100'}). "
         + published(z['baseline'], 'Tf-KD README', dname),
         f"Reference: normal training with experiments/base_experiments/{z['base']} (batch "
-        f"{z['batch']}, lr {lr_for(z['batch'])!r}), the Tf-KD recipe (specs/tfkd.md §6).",
+        f"{z['batch']}, lr {lr_for(z['batch'])!r}), the Tf-KD recipe (main.py, train_kd.py).",
         f'Keeps the checkpoints of epochs {KEEP_EPOCHS} and the best one in '
         f'{baseline_dir(m, suffix, sub)}/keep/ (the De-KD and Tf-KD_self teachers).',
         "init='tfkd': the Tf-KD copy of this network keeps PyTorch's default init."
@@ -291,6 +332,7 @@ def write_baseline(m, dataset='cifar100_tfkd', classes=100, suffix='cifar100', s
     lines.append(f'custom_hooks = [dict(type=\'KeepCheckpointsHook\', epochs={KEEP_EPOCHS}, '
                  'best=True)]')
     write(rel, lines)
+    record(rel, 'baseline', m, None, dname, z['baseline'], 'README.md')
 
 
 def reg_params(m):
@@ -315,7 +357,7 @@ def write_reg(m, dataset='cifar100_tfkd', classes=100, sub='', dname='', variant
                 'true class and 0.01/(K-1) elsewhere (probabilities fed to softmax as logits), '
                 'KL averaged over the N*K elements as the reference (batchmean weight alpha*m/K '
                 f'= {alpha * mult / classes:g}); no student temperature and no T^2 '
-                '(specs/tfkd.md §3, G2).')
+                '(my_loss_function.py loss_kd_regularization; G2).')
     else:
         loss = ("variant='paper' (the paper's Eq. 9; the author says Tiny-ImageNet and ImageNet "
                 'soften both sides, reference issue #3): (1 - alpha)*CE + alpha*m*T^2*KL('
@@ -329,7 +371,7 @@ def write_reg(m, dataset='cifar100_tfkd', classes=100, sub='', dname='', variant
         f"(reg_alpha {alpha}, reg_temperature {temp}, multiplier {mult}; batch {z['batch']}, lr "
         f"{lr_for(z['batch'])!r}). No teacher network: the loss of the classification head.",
         loss,
-        f'G4: {note}.' if note else '')
+        f'G4 (docs/tfkd.md): {note}.' if note else '')
     lines += plain_bases(rel, m, dataset)
     lines += ['model = dict(']
     if 'override' in z:
@@ -348,6 +390,8 @@ def write_reg(m, dataset='cifar100_tfkd', classes=100, sub='', dname='', variant
               "            reduction='elementwise_mean')))"]
     lines += recipe_lines(z['batch'])
     write(rel, lines)
+    record(rel, 'Tf-KD_reg' + (' (paper variant)' if variant == 'paper' else ''), m,
+           None, dname, REG_PUBLISHED.get(m), 'figures/Reg-Normal-LSR.png')
 
 
 def write_lsr(m, dataset='cifar100_tfkd', classes=100, sub='', dname=''):
@@ -358,12 +402,15 @@ def write_lsr(m, dataset='cifar100_tfkd', classes=100, sub='', dname=''):
         + published(LSR_PUBLISHED.get(m), 'figures/Reg-Normal-LSR.png', dname),
         f"Reference: --label_smoothing with experiments/base_experiments/{z['base']} (batch "
         f"{z['batch']}, lr {lr_for(z['batch'])!r}). Target 1 - 0.1 on the true class and "
-        "0.1/(K - 1) elsewhere (specs/tfkd.md §4, G3; not mmpretrain's LabelSmoothLoss).")
+        "0.1/(K - 1) elsewhere (my_loss_function.py loss_label_smoothing; G3; not mmpretrain's "
+        'LabelSmoothLoss).')
     lines += plain_bases(rel, m, dataset)
     lines += model_override(
         m, classes, "dict(_delete_=True, type='TfKDLabelSmoothingLoss', epsilon=0.1)")
     lines += recipe_lines(z['batch'])
     write(rel, lines)
+    record(rel, 'label smoothing', m, None, dname, LSR_PUBLISHED.get(m),
+           'figures/Reg-Normal-LSR.png')
 
 
 def kd_lines(rel, dataset, student, teacher, ckpt, alpha, temp, mult, batch, classes=100):
@@ -398,11 +445,12 @@ def write_self(m, dataset='cifar100_tfkd', classes=100, suffix='cifar100', sub='
         f'({base_cfg}: train it first; best.pth.tar in the reference).',
         'Loss (1 - alpha)*CE + alpha*T^2*m*KL(softmax(z_t/T) || softmax(z_s/T)), KL averaged '
         'over the N*K elements as the reference (batchmean weight alpha*T^2*m/K = '
-        f'{alpha * temp * temp * mult / classes:g}; specs/tfkd.md §2).',
-        f'G4: {note}.' if note else '')
+        f'{alpha * temp * temp * mult / classes:g}; my_loss_function.py loss_kd_self).',
+        f'G4 (docs/tfkd.md): {note}.' if note else '')
     ckpt = f'{baseline_dir(m, suffix, sub)}/keep/best.pth'
     lines += kd_lines(rel, dataset, m, m, ckpt, alpha, temp, mult, batch, classes)
     write(rel, lines)
+    record(rel, 'Tf-KD_self', m, m, dname, pub, 'figures/Tf-self.png')
 
 
 def write_pair(kind, teacher, student, ref, alpha, temp, batch, pub, figure, note=None,
@@ -432,21 +480,21 @@ def write_pair(kind, teacher, student, ref, alpha, temp, batch, pub, figure, not
         f'Reference: {src} (alpha {alpha}, T {temp}; batch {batch}, lr {lr_for(batch)!r}).',
         'Loss (1 - alpha)*CE + alpha*T^2*KL(softmax(z_t/T) || softmax(z_s/T)), KL averaged over '
         f'the N*K elements as the reference (batchmean weight alpha*T^2/K = '
-        f'{alpha * temp * temp / 100:g}; specs/tfkd.md §1, §5).',
+        f'{alpha * temp * temp / 100:g}; my_loss_function.py loss_kd, README Re-KD/De-KD).',
         teacher_text,
         f'{note}.' if note else '')
     lines += kd_lines(rel, 'cifar100_tfkd', student, teacher, ckpt, alpha, temp, 1.0, batch)
     write(rel, lines)
+    mode = {'kd': 'normal KD', 'rekd': 'Reversed KD', 'dekd': 'Defective KD'}[kind]
+    record(rel, mode, student, teacher, '', pub, f'figures/{figure}',
+           teacher_epoch=kept if kind == 'dekd' else None)
 
 
-def main(out: str = None):
-    global OUT
-    if out is not None:
-        if osp.isdir(out) and os.listdir(out):
-            raise SystemExit(f'{out} is not empty; give a new folder')
-        OUT = out
-    elif osp.isdir(OUT):  # every file under configs/tfkd is generated
-        shutil.rmtree(OUT)
+def build() -> GeneratedFiles:
+    """Every Tf-KD config and the ``metafile.yml`` of each folder."""
+    global FILES
+    FILES = GeneratedFiles(SCRIPT, BASE)
+    MODELS.clear()
     for m in ZOO:
         write_baseline(m)
         write_reg(m)
@@ -473,11 +521,18 @@ def main(out: str = None):
             write_self(m, suffix=d['suffix'], **kw)
             if key == 'tiny_imagenet':
                 write_reg(m, variant='paper', **kw)
-    print(f'wrote the Tf-KD configs under {OUT}')
+    # one metafile per folder, beside its configs (tools look a config up in its own folder's)
+    folders = {}
+    for entry in MODELS:
+        folders.setdefault(osp.dirname(entry['Config']), []).append(entry)
+    for folder, models in sorted(folders.items()):
+        FILES.add_yaml(osp.join(osp.relpath(folder, BASE), 'metafile.yml'), {
+            'Collections': [{'Name': 'Tf-KD', 'Paper': PAPER, 'Code': [REPO]}],
+            'Models': models
+        }, comment='# the Tf-KD configs of this folder, their teacher/student and the published '
+                   'CIFAR-100 top-1\n# (mmkd.utils.load_metafile)\n')
+    return FILES
 
 
 if __name__ == '__main__':
-    import argparse
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out', help='write here instead of configs/tfkd (a check)')
-    main(parser.parse_args().out)
+    sys.exit(main(build, __doc__.splitlines()[0], BASE))

@@ -1,6 +1,7 @@
-# CIFAR-100 as in RepDistiller/SemCKD (specs/semckd_and_classic_kd.md §4): batch 64 on one GPU,
-# RandomCrop(32, pad 4) + horizontal flip; normalisation runs on the device (data preprocessor).
-# The data lands in data/cifar100/cifar-100-python (downloaded on first use when online).
+# CIFAR-100 as in RepDistiller/SemCKD (RepDistiller/SemCKD train_teacher.py, train_student.py):
+# batch 64 on one GPU, RandomCrop(32, pad 4) + horizontal flip; normalisation runs on the device
+# (data preprocessor). The data lands in data/cifar100/cifar-100-python (downloaded on first use
+# when online).
 dataset_type = 'CIFAR100'
 data_root = 'data/cifar100'
 data_preprocessor = dict(

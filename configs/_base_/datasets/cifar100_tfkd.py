@@ -1,4 +1,4 @@
-# CIFAR-100 as the Tf-KD reference loads it (specs/tfkd.md §6; data_loader.py, augmentation "yes"):
+# CIFAR-100 as the Tf-KD reference loads it (Tf-KD data_loader.py, augmentation "yes"):
 # batch 128 (the per-model batch is set by each config), RandomCrop(32, pad 4) + horizontal flip +
 # RandomRotation(15) (torchvision's: uniform angle in [-15, 15], nearest, zero fill); ToTensor +
 # Normalize(mean (0.50708, 0.48655, 0.44092), std (0.26733, 0.25644, 0.27615)) runs on the device

@@ -1,4 +1,4 @@
-# ImageNet-1k as in HSAKD's train_*_imagenet.py (specs/hsakd.md §3): RandomResizedCrop(224) +
+# ImageNet-1k as in HSAKD's train_*_imagenet.py (HSAKD train_teacher_*.py): RandomResizedCrop(224) +
 # horizontal flip for training, Resize(256) + CenterCrop(224) for validation, ImageNet mean/std
 # (normalisation on the device). Batch 64 per GPU: `tools/dist_train.sh CONFIG 4` gives the
 # reference's 256 in total. mmpretrain's `ImageNet` dataset: data/imagenet/{train,val}/<wnid>/*.JPEG

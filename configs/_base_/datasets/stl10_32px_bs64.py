@@ -1,5 +1,5 @@
 # STL-10 (10 classes, the 5,000 labelled training images / 8,000 test images) downsized to 32×32,
-# as HSAKD's linear evaluation uses it (specs/hsakd.md §5.2, eval_rep.py): train
+# as HSAKD's linear evaluation uses it (HSAKD eval_rep.py): train
 # RandomResizedCrop(32) + flip, test Resize(32); Normalize mean = std = 0.5. The resizes use
 # Pillow (antialiased bilinear), as torchvision does on PIL images.
 # Files: data/stl10/stl10_binary/{train,test}_{X,y}.bin + class_names.txt (downloaded on first

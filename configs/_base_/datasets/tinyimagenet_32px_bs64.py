@@ -1,5 +1,5 @@
 # Tiny-ImageNet (200 classes; train 100,000 / val 10,000 images of 64×64) downsized to 32×32, as
-# HSAKD's linear evaluation uses it (specs/hsakd.md §5.2, eval_rep.py): train
+# HSAKD's linear evaluation uses it (HSAKD eval_rep.py): train
 # RandomResizedCrop(32) + flip, val Resize(32); ImageNet mean/std. Images are decoded and resized
 # with Pillow (antialiased bilinear), as torchvision's ImageFolder pipeline does.
 # Files: data/tiny_imagenet/tiny-imagenet-200/{wnids.txt, train/<wnid>/images/*.JPEG, val/...};

@@ -1,6 +1,7 @@
-# AB in RepDistiller's convention (specs/semckd_and_classic_kd.md §2.11): 30 initialisation
-# epochs train the student's feature layers and the connector on the AB loss of the pre-activation
-# stage maps; the main stage is CE 1 alone (the reference's loss_kd = 0, its -b 1 unused).
+# AB in RepDistiller's convention (RepDistiller distiller_zoo/AB.py, models/util.py Connector): 30
+# initialisation epochs train the student's feature layers and the connector on the AB loss of the
+# pre-activation stage maps; the main stage is CE 1 alone (the reference's loss_kd = 0, its -b 1
+# unused).
 _base_ = [
     '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
     '../default_runtime.py', '../distill_runtime.py'
@@ -9,7 +10,8 @@ model = dict(
     type='SingleTeacherDistiller',
     student_loss_weight=1.0,
     init_epochs=30,
-    distill_losses=dict(ab=dict(type='ABLoss', loss_weight=1.0, connector=dict(type='ABConnector'))),
+    distill_losses=dict(
+        ab=dict(type='ABLoss', loss_weight=1.0, connector=dict(type='ABConnector'))),
 )
 # 30 initialisation epochs, then the 240-epoch recipe: 270 epochs, decays shifted by 30
 train_cfg = dict(max_epochs=270)

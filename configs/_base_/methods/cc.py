@@ -1,4 +1,5 @@
-# CC in RepDistiller's convention: CE 1 + 0.02 * CC, no KD term (specs/semckd_and_classic_kd.md §2).
+# CC in RepDistiller's convention: CE 1 + 0.02 * CC, no KD term (RepDistiller/SemCKD
+# scripts/run_cifar_distill.sh).
 _base_ = [
     '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
     '../default_runtime.py', '../distill_runtime.py'
@@ -6,5 +7,6 @@ _base_ = [
 model = dict(
     type='SingleTeacherDistiller',
     student_loss_weight=1.0,
-    distill_losses=dict(cc=dict(type='CCLoss', loss_weight=0.02, connector=dict(type='LinearEmbedConnector'))),
+    distill_losses=dict(
+        cc=dict(type='CCLoss', loss_weight=0.02, connector=dict(type='LinearEmbedConnector'))),
 )

@@ -1,5 +1,6 @@
-# CRD in RepDistiller's convention: CE 1 + 0.8 * CRD, no KD term (specs/semckd_and_classic_kd.md
-# §2.8). Memory banks of n_data = 50000 (the CIFAR-100 train set), 128-d, NCE with K = 16384.
+# CRD in RepDistiller's convention: CE 1 + 0.8 * CRD, no KD term (RepDistiller/SemCKD
+# crd/criterion.py, crd/memory.py). Memory banks of n_data = 50000 (the CIFAR-100 train set), 128-d,
+# NCE with K = 16384.
 _base_ = [
     '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
     '../default_runtime.py', '../distill_runtime.py'

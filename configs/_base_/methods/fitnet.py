@@ -1,5 +1,6 @@
 # FitNet in SemCKD's convention: CE 1 + KD 1 + 100 * MSE(ConvReg(f_s), f_t) on hint layer 1
-# (SemCKD's default `--hint_layer 1`; specs/semckd_and_classic_kd.md §2.1).
+# (SemCKD's default `--hint_layer 1`; RepDistiller/SemCKD distiller_zoo/FitNet.py, models/util.py
+# ConvReg).
 _base_ = [
     '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
     '../default_runtime.py', '../distill_runtime.py'

@@ -1,4 +1,4 @@
-# FSP in RepDistiller's convention (specs/semckd_and_classic_kd.md §2.13): 30 initialisation
+# FSP in RepDistiller's convention (RepDistiller distiller_zoo/FSP.py): 30 initialisation
 # epochs train the student's feature layers on the FSP matrices of consecutive stages (stem
 # included); the main stage is CE 1 alone (the reference's loss_kd = 0). Needs equal channel counts.
 _base_ = [

@@ -1,5 +1,5 @@
 # HKD pass 1: train the proxy with PKT in SemCKD's convention: CE 1 + KD 1 + 30000 * PKT
-# (specs/semckd_and_classic_kd.md §2.10).
+# (SemCKD distiller_zoo/HKD.py, scripts/run_cifar_distill.sh).
 _base_ = [
     '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
     '../default_runtime.py', '../distill_runtime.py'

@@ -1,5 +1,6 @@
-# HSAKD (offline; specs/hsakd.md §4): on the 4-rotation batch (N images -> 4N rows, sample-major),
-# CE(student final[0::4], y) + sum_l T^2 KL(student aux_l || teacher aux_l) + T^2 KL(student final
+# HSAKD (offline; HSAKD train_student_*.py): on the 4-rotation batch (N images -> 4N rows,
+# sample-major), CE(student final[0::4], y) + sum_l T^2 KL(student aux_l || teacher aux_l) + T^2
+# KL(student final
 # || teacher final), KLs over all 4N rows with batchmean, T = 3, every weight 1; the teacher is
 # frozen (eval mode, no_grad). Student and teacher are aux-branch classifiers
 # (configs/_base_/models/hsakd/<arch>_aux.py) with the same number of branches. Validation, test

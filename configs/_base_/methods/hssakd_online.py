@@ -1,4 +1,4 @@
-# Online HSSAKD (specs/hsakd.md §6; train_online_kd_cifar.py, models/mutual_kd_net.py): two peers
+# Online HSSAKD (HSAKD train_online_kd_cifar.py, models/mutual_kd_net.py): two peers
 # of the same architecture with auxiliary branches (configs/_base_/models/hsakd/<arch>_aux.py),
 # trained jointly by one SGD on the 4-rotation batch. Loss, every weight 1, T = 3:
 #   sum_peers CE(final[0::4], y) + sum_peers sum_l CE(aux_l, 4y + r)

@@ -1,5 +1,5 @@
 # IRG in SemCKD's convention: CE 1 + KD 1 + 0.005 * IRG on the pooled embedding
-# (specs/semckd_and_classic_kd.md §2.9).
+# (SemCKD distiller_zoo/IRG.py).
 _base_ = [
     '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
     '../default_runtime.py', '../distill_runtime.py'

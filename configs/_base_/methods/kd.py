@@ -1,5 +1,6 @@
 # KD (Hinton et al.) in SemCKD's convention: CE 1 + KD 1, T = 4
-# (specs/semckd_and_classic_kd.md §0 and §2: `-r 1 -a 1`). Pair configs set student/teacher.
+# (RepDistiller/SemCKD helper/loops.py train_distill, scripts/run_cifar_distill.sh: `-r 1 -a 1`).
+# Pair configs set student/teacher.
 _base_ = [
     '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
     '../default_runtime.py', '../distill_runtime.py'

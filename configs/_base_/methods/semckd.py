@@ -1,6 +1,7 @@
-# SemCKD: CE 1 + KD 1 + 400 * SemCKD (`-r 1 -a 1 -b 400`, specs/semckd_and_classic_kd.md §1).
-# SelfA's key/query MLPs take the per-GPU batch size as input width, so the last incomplete batch
-# is dropped (the reference skips it) and batch_size here must equal train_dataloader.batch_size.
+# SemCKD: CE 1 + KD 1 + 400 * SemCKD (`-r 1 -a 1 -b 400`, SemCKD paper; SemCKD
+# distiller_zoo/SemCKD.py, models/util.py SelfA). SelfA's key/query MLPs take the per-GPU batch size
+# as input width, so the last incomplete batch is dropped (the reference skips it) and batch_size
+# here must equal train_dataloader.batch_size.
 _base_ = [
     '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
     '../default_runtime.py', '../distill_runtime.py'

@@ -1,4 +1,4 @@
-# Tf-KD's KD loss (reference my_loss_function.py loss_kd / loss_kd_self; specs/tfkd.md §1-§2):
+# Tf-KD's KD loss (Tf-KD my_loss_function.py loss_kd / loss_kd_self):
 #   (1 - alpha)*CE + alpha*T^2*m*KL(softmax(z_t/T) || softmax(z_s/T)), KL averaged over all N*K
 #   elements (torch 1.2's nn.KLDivLoss()): TfKDLoss(reduction='elementwise_mean') keeps the
 #   reference's alpha/T/multiplier as they are; the CE weight 1 - alpha is student_loss_weight

@@ -1,5 +1,5 @@
 # VID in SemCKD's convention: CE 1 + KD 1 + 1 * VID over all stage maps
-# (specs/semckd_and_classic_kd.md §2.5).
+# (RepDistiller/SemCKD distiller_zoo/VID.py).
 _base_ = [
     '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
     '../default_runtime.py', '../distill_runtime.py'

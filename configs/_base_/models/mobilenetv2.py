@@ -1,6 +1,6 @@
 # MobileNetV2 (mobile_half: T=6, width 0.5) of the RepDistiller/SemCKD CIFAR zoo: 0.813M params
 # (100 classes), stem 16@16, stages 12@16, 16@8, 48@4, 160@2, post-stage 1×1 conv 1280@2,
-# 1280-d embedding (specs/semckd_and_classic_kd.md §3.1, §3.5).
+# 1280-d embedding (RepDistiller models/mobilenetv2.py).
 model = dict(
     type='ImageClassifier',
     backbone=dict(type='MobileNetV2Cifar', width_mult=0.5, expand_ratio=6),

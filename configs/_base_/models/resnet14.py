@@ -1,5 +1,5 @@
 # resnet14 of the RepDistiller/SemCKD CIFAR zoo: 0.181M params (100 classes),
-# stages 16@32, 32@16, 64@8, 64-d embedding (specs/semckd_and_classic_kd.md §3.1-3.2).
+# stages 16@32, 32@16, 64@8, 64-d embedding (RepDistiller models/resnet.py).
 model = dict(
     type='ImageClassifier',
     backbone=dict(type='ResNetCifar', arch='resnet14'),

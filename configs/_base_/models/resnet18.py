@@ -1,6 +1,6 @@
 # ResNet-18 of the Tf-KD CIFAR zoo (kuangliu layout, Tf-KD model/resnet.py): 11.220M params
 # (11,220,132, 100 classes); stem 64@32, stages 64@32, 128@16, 256@8, 512@4, 512-d embedding
-# (specs/tfkd.md §7). init='tfkd': Tf-KD keeps PyTorch's default init (RepDistiller's resnetv2.py
+# (Tf-KD model/*.py). init='tfkd': Tf-KD keeps PyTorch's default init (RepDistiller's resnetv2.py
 # would use kaiming fan_out: init='repdistiller').
 model = dict(
     type='ImageClassifier',

@@ -1,5 +1,5 @@
 # resnet8x4 of the RepDistiller/SemCKD CIFAR zoo: 1.234M params (100 classes), stem 32@32,
-# stages 64@32, 128@16, 256@8, 256-d embedding (specs/semckd_and_classic_kd.md §3.1-3.2).
+# stages 64@32, 128@16, 256@8, 256-d embedding (RepDistiller models/resnet.py).
 model = dict(
     type='ImageClassifier',
     backbone=dict(type='ResNetCifar', arch='resnet8x4'),

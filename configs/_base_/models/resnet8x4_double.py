@@ -1,5 +1,5 @@
 # resnet8x4_double of SemCKD (HKD's proxy teacher): widths 64/128/256/512, 4.875M params
-# (specs/semckd_and_classic_kd.md §2.10, §3.1).
+# (SemCKD distiller_zoo/HKD.py, scripts/run_cifar_distill.sh).
 model = dict(
     type='ImageClassifier',
     backbone=dict(type='ResNetCifar', arch='resnet8x4_double'),

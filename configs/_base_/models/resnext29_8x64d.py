@@ -1,6 +1,6 @@
 # ResNeXt-29 8x64d of the Tf-KD CIFAR zoo (model/resnext.py, prlz77): 34.519M params (34,518,948,
 # 100 classes; the Tf-KD README says 34.53M); stem 64@32, stages 256@32, 512@16, 1024@8,
-# 1024-d embedding; preact changes f1-f3 (specs/tfkd.md §7).
+# 1024-d embedding; preact changes f1-f3 (Tf-KD model/*.py).
 model = dict(
     type='ImageClassifier',
     backbone=dict(type='ResNeXtCifar', arch='resnext29_8x64d'),

@@ -1,6 +1,6 @@
 # ShuffleNetV2 1x of the Tf-KD CIFAR zoo (model/shufflenetv2.py; NOT RepDistiller's ShuffleV2):
 # 1.361M params (1,360,896, 100 classes); stem 24@32 (conv-BN, no ReLU/max-pool), stages 116@16,
-# 232@8, 464@4, post block 1024@4, 1024-d embedding (specs/tfkd.md §7).
+# 232@8, 464@4, post block 1024@4, 1024-d embedding (Tf-KD model/*.py).
 model = dict(
     type='ImageClassifier',
     backbone=dict(type='ShuffleNetV2TfKD', arch='1.0x'),

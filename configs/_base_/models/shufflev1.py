@@ -1,5 +1,5 @@
 # ShuffleV1 of the RepDistiller/SemCKD CIFAR zoo: 0.949M params (100 classes), stem 24@32,
-# stages 240@16, 480@8, 960@4, 960-d embedding (specs/semckd_and_classic_kd.md §3.1, §3.6).
+# stages 240@16, 480@8, 960@4, 960-d embedding (RepDistiller models/ShuffleNetv1.py).
 model = dict(
     type='ImageClassifier',
     backbone=dict(

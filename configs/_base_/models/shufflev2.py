@@ -1,6 +1,6 @@
 # ShuffleV2 (net_size 1) of the RepDistiller/SemCKD CIFAR zoo: 1.356M params (100 classes),
 # stem 24@32, stages 116@16, 232@8, 464@4, post-stage 1×1 conv 1024@4, 1024-d embedding
-# (specs/semckd_and_classic_kd.md §3.1, §3.7).
+# (RepDistiller models/ShuffleNetv2.py).
 model = dict(
     type='ImageClassifier',
     backbone=dict(type='ShuffleNetV2Cifar', net_size=1),

@@ -1,5 +1,5 @@
 # vgg16 (BN) of the RepDistiller/SemCKD CIFAR zoo: 14.774M params (100 classes), stem 64@32,
-# stages 128@16, 256@8, 512@4, 512@4, 512-d embedding (specs/semckd_and_classic_kd.md §3.1, §3.4).
+# stages 128@16, 256@8, 512@4, 512@4, 512-d embedding (RepDistiller models/vgg.py).
 model = dict(
     type='ImageClassifier',
     backbone=dict(type='VGGCifar', arch='vgg16'),

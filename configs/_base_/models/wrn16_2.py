@@ -1,6 +1,6 @@
 # wrn_16_2 of the RepDistiller/SemCKD CIFAR zoo: 0.703M params (100 classes), stem 16@32,
 # stages 32@32, 64@16, 128@8 (raw residual sums), final BN-ReLU 128@8, 128-d embedding
-# (specs/semckd_and_classic_kd.md §3.1, §3.3).
+# (RepDistiller models/wrn.py).
 model = dict(
     type='ImageClassifier',
     backbone=dict(type='WideResNetCifar', arch='wrn16_2'),

@@ -1,4 +1,4 @@
-# The HSAKD ImageNet recipe (specs/hsakd.md §3-§4, train_*_imagenet.py): SGD lr 0.1, momentum 0.9,
+# The HSAKD ImageNet recipe (HSAKD train_*_imagenet.py): SGD lr 0.1, momentum 0.9,
 # no Nesterov, wd 1e-4, 100 epochs, x0.1 after epochs 30, 60 and 90, batch 256 in total (split
 # over the GPUs: 4 x 64 with configs/_base_/datasets/imagenet_bs64_hsakd.py). Teachers (frozen and
 # joint) and the student use the same schedule.

@@ -1,4 +1,4 @@
-# HSAKD's linear-evaluation schedule (specs/hsakd.md §5.2, eval_rep.py): SGD lr 0.1, momentum
+# HSAKD's linear-evaluation schedule (HSAKD eval_rep.py): SGD lr 0.1, momentum
 # 0.9, Nesterov, no weight decay, batch 64, 100 epochs, x0.1 after epochs 30, 60 and 90. Only the
 # new linear classifier has gradients (the frozen backbone's parameters get none, so SGD skips
 # them). The reported number is the best test accuracy over the epochs (mmengine keeps that

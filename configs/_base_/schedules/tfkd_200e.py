@@ -1,4 +1,4 @@
-# The Tf-KD CIFAR recipe (specs/tfkd.md §6, G7; reference train_kd.py, main.py, utils.WarmUpLR):
+# The Tf-KD CIFAR recipe (docs/tfkd.md G7; Tf-KD train_kd.py, main.py, utils.WarmUpLR):
 # SGD momentum 0.9, wd 5e-4, 200 epochs, lr x0.2 at the start of epochs 60, 120 and 160 (0-based
 # epoch index, as the reference's MultiStepLR stepped before each epoch > 0), and a linear
 # per-iteration warm-up over epoch 0: iteration t of n runs at lr*(t+1)/n (LinearWarmUpLR).

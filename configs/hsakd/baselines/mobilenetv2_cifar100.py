@@ -1,5 +1,6 @@
-# HSAKD's MobileNetV2 (T=6, width 0.5, stride-1 stem; specs/hsakd.md §1.6) trained alone: the
-# "Student baseline" of the MobileNetV2 pairs, 73.51±0.26 (§7; train_baseline_cifar.sh with
+# HSAKD's MobileNetV2 (T=6, width 0.5, stride-1 stem; HSAKD models/mobilenetv2.py) trained alone:
+# the "Student baseline" of the MobileNetV2 pairs, 73.51±0.26 (HSAKD README.md;
+# train_baseline_cifar.sh with
 # --init-lr 0.01). HSAKD recipe: SGD Nesterov, wd 5e-4, lr 0.01, 240 epochs, x0.1 at 150/180/210.
 # Also the plain config the distilled MobileNetV2 students (configs/hsakd/*_mobilenetv2*.py) are
 # tested with: python tools/test.py configs/hsakd/baselines/mobilenetv2_cifar100.py STUDENT.pth

@@ -1,6 +1,6 @@
 _base_ = ['../resnet56_resnet20.py']
-# HSAKD few-shot (specs/hsakd.md §5.1): resnet56 -> resnet20 on 50% of the CIFAR-100 training
-# set, from the frozen-backbone teacher ("Teacher"), the README's few-shot command
+# HSAKD few-shot (HSAKD train_student_few_shot.py): resnet56 -> resnet20 on 50% of the CIFAR-100
+# training set, from the frozen-backbone teacher ("Teacher"), the README's few-shot command
 # (train_student_few_shot.py --tcheckpoint .../train_teacher_cifar_arch_resnet56_aux_..._seed0/...).
 # The subset is class-balanced and fixed: scikit-learn's StratifiedShuffleSplit(test_size=1-ratio,
 # random_state=0) over the training labels, as train_student_few_shot.py (same images on every run

@@ -1,7 +1,7 @@
-# HSAKD on ImageNet, ResNet-34 -> ResNet-18, from the frozen-backbone teacher (specs/hsakd.md §4,
-# §5.3). Published top-1/top-5: 72.16 / 90.85 (torchvision ResNet-18: 69.75 / 89.07). Same loss
-# as CIFAR (T = 3, weights 1), SGD lr 0.1, wd 1e-4, no Nesterov, 100 epochs, x0.1 at 30/60/90,
-# batch 256 in total: tools/dist_train.sh configs/hsakd/imagenet/resnet34_resnet18.py 4
+# HSAKD on ImageNet, ResNet-34 -> ResNet-18, from the frozen-backbone teacher (HSAKD
+# train_student_imagenet.py). Published top-1/top-5: 72.16 / 90.85 (torchvision ResNet-18: 69.75 /
+# 89.07). Same loss as CIFAR (T = 3, weights 1), SGD lr 0.1, wd 1e-4, no Nesterov, 100 epochs, x0.1
+# at 30/60/90, batch 256 in total: tools/dist_train.sh configs/hsakd/imagenet/resnet34_resnet18.py 4
 # Test the exported student: python tools/test.py configs/hsakd/baselines/resnet18_imagenet.py \
 #     work_dirs/hsakd/imagenet/resnet34_resnet18/student_best.pth
 # The reference's ImageNet student reads the teacher's _best checkpoint (best aux ss accuracy):

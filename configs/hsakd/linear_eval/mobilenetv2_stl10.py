@@ -1,6 +1,6 @@
 _base_ = ['../../_base_/datasets/stl10_32px_bs64.py',
           '../../_base_/schedules/linear_eval_sgd_100e.py', '../../_base_/default_runtime.py']
-# HSAKD linear evaluation, CIFAR-100 -> STL-10 (specs/hsakd.md §5.2): the MobileNetV2 student
+# HSAKD linear evaluation, CIFAR-100 -> STL-10 (HSAKD eval_rep.py): the MobileNetV2 student
 # distilled from VGG13 (configs/hsakd/vgg13_mobilenetv2.py), frozen, in eval mode; a new
 # Linear(1280, 10) on its pooled features is trained at 32×32. Published: 74.66 top-1.
 # As in the reference README (which passes the last-epoch `mobilenetV2_aux.pth.tar`), the default
@@ -8,7 +8,8 @@ _base_ = ['../../_base_/datasets/stl10_32px_bs64.py',
 #   --cfg-options model.student_ckpt=PATH   (another student: model.student=<its model config>)
 model = dict(
     type='LinearEvalClassifier',
-    student='configs/_base_/models/hsakd/mobilenetv2.py',  # stride-1 stem (§1.6)
+    # HSAKD's MobileNetV2, stride-1 stem (HSAKD models/mobilenetv2.py)
+    student='configs/_base_/models/hsakd/mobilenetv2.py',
     num_classes=10,
     student_ckpt='work_dirs/hsakd/vgg13_mobilenetv2/student_last.pth',
 )

@@ -1,7 +1,7 @@
-# HSAKD ImageNet teacher ResNet-34, frozen-backbone mode ("Teacher", specs/hsakd.md §3, §5.3):
-# torchvision's resnet34-333f7ec4.pth (backbone + fc, frozen, eval mode) + 4 auxiliary branches
-# (Linear(512, 4000)) trained on the 4-rotation batch; SGD lr 0.1, wd 1e-4, no Nesterov, 100
-# epochs, x0.1 at 30/60/90, batch 256 in total (tools/dist_train.sh THIS_CONFIG 4).
+# HSAKD ImageNet teacher ResNet-34, frozen-backbone mode ("Teacher", HSAKD train_teacher_*.py,
+# train_*_imagenet.py): torchvision's resnet34-333f7ec4.pth (backbone + fc, frozen, eval mode) + 4
+# auxiliary branches (Linear(512, 4000)) trained on the 4-rotation batch; SGD lr 0.1, wd 1e-4, no
+# Nesterov, 100 epochs, x0.1 at 30/60/90, batch 256 in total (tools/dist_train.sh THIS_CONFIG 4).
 # Published top-1/top-5: 73.31 / 91.42. Convert the torchvision weights first:
 #   python tools/model_converters/convert_reference.py resnet34-333f7ec4.pth \
 #       work_dirs/pretrained/resnet34_imagenet_torchvision.pth --layout torchvision \
@@ -17,7 +17,7 @@ model = dict(
     eval_rotations=True,
     backbone_ckpt='work_dirs/pretrained/resnet34_imagenet_torchvision.pth',
 )
-# Model selection as in the reference (train_teacher_*.py, specs/hsakd.md §3, §8.3): validation
+# Model selection as in the reference (HSAKD train_teacher_*.py; HSAKD issue #6): validation
 # runs the 4 rotations; the final-head top-1 is logged as `accuracy/top1` (the number the README
 # reports) and best_*.pth is the checkpoint with the best aux self-supervised accuracy
 # (`ss_accuracy/top1`, max over the branches).

@@ -1,9 +1,10 @@
-# HSAKD teacher resnet50, frozen-backbone mode ("Teacher", specs/hsakd.md §3): the trained plain
-# resnet50 (backbone + head, loaded from `backbone_ckpt`, kept in eval mode, no gradients) + its
-# auxiliary branches trained on the 4-rotation batch with CE(joint labels 4y + r); 100 epochs,
-# x0.1 at 30/60/90. Published final-head top-1: 76.34 (README "Teacher" column, §7). Writes
-# work_dirs/hsakd/teachers/resnet50_frozen/epoch_100.pth, which the HSAKD pair configs distil from
-# (the last epoch, as the reference README does; its _best is picked by aux accuracy, §3).
+# HSAKD teacher resnet50, frozen-backbone mode ("Teacher", HSAKD train_teacher_*.py): the trained
+# plain resnet50 (backbone + head, loaded from `backbone_ckpt`, kept in eval mode, no gradients) +
+# its auxiliary branches trained on the 4-rotation batch with CE(joint labels 4y + r); 100 epochs,
+# x0.1 at 30/60/90. Published final-head top-1: 76.34 (README "Teacher" column of the HSAKD
+# README.md). Writes work_dirs/hsakd/teachers/resnet50_frozen/epoch_100.pth, which the HSAKD pair
+# configs distil from (the last epoch, as the reference README does; its _best is picked by aux
+# accuracy, HSAKD issue #6).
 _base_ = [
     '../../_base_/models/hsakd/resnet50_aux.py', '../../_base_/datasets/cifar100_bs64.py',
     '../../_base_/schedules/hsakd_cifar_sgd_100e_frozen.py', '../../_base_/default_runtime.py'
@@ -15,7 +16,7 @@ model = dict(
     # python tools/train.py configs/baselines/resnet50_cifar100.py (or a converted CRD teacher)
     backbone_ckpt='work_dirs/baselines/resnet50_cifar100/epoch_240.pth',
 )
-# Model selection as in the reference (train_teacher_*.py, specs/hsakd.md §3, §8.3): validation
+# Model selection as in the reference (HSAKD train_teacher_*.py; HSAKD issue #6): validation
 # runs the 4 rotations; the final-head top-1 is logged as `accuracy/top1` (the number the README
 # reports) and best_*.pth is the checkpoint with the best aux self-supervised accuracy
 # (`ss_accuracy/top1`, max over the branches).

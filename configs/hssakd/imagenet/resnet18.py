@@ -1,7 +1,8 @@
 # Online HSSAKD on ImageNet, two ResNet-18 peers with four auxiliary branches each (reference:
-# train_online_kd_imagenet.py --arch resnet18_resnet18; specs/hsakd.md §6). Same loss and
-# selection as CIFAR (configs/_base_/methods/hssakd_online.py: T = 3, weights 1); SGD lr 0.1,
-# momentum 0.9, no Nesterov, wd 1e-4, 100 epochs, x0.1 at 30/60/90, batch 256 in total:
+# train_online_kd_imagenet.py --arch resnet18_resnet18; HSAKD train_online_kd_cifar.py,
+# models/mutual_kd_net.py). Same loss and selection as CIFAR
+# (configs/_base_/methods/hssakd_online.py: T = 3, weights 1); SGD lr 0.1, momentum 0.9, no
+# Nesterov, wd 1e-4, 100 epochs, x0.1 at 30/60/90, batch 256 in total:
 #   tools/dist_train.sh configs/hssakd/imagenet/resnet18.py 4
 # Published top-1: 69.75 (torchvision ResNet-18) -> 71.49 (the better peer).
 # Test the exported peer: python tools/test.py configs/hsakd/baselines/resnet18_imagenet.py \

@@ -36,7 +36,7 @@ class KeepCheckpointsHook(Hook):
     is a copy of ``CheckpointHook``'s current best checkpoint (``save_best``), whose own file name
     carries the epoch. These are what Defective KD (a teacher after 1 or 51 epochs) and Tf-KD
     self-training (the student's best baseline) load as teachers, e.g.
-    ``work_dirs/tfkd/baselines/resnet18_cifar100/keep/epoch_1.pth`` (specs/tfkd.md §5).
+    ``work_dirs/tfkd/baselines/resnet18_cifar100/keep/epoch_1.pth`` (Tf-KD README.md Re-KD/De-KD).
 
     When ``CheckpointHook`` has just written ``epoch_<n>.pth`` the file is copied (atomically);
     otherwise (another ``interval``) the hook saves the checkpoint itself. A config option, no code

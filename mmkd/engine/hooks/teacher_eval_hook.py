@@ -18,7 +18,7 @@ class TeacherEvalHook(Hook):
 
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        if not hasattr(model, 'predict_teacher') or runner.val_dataloader is None:
+        if not hasattr(model, 'predict_teacher') or runner.val_loop is None:  # --no-validate
             return
         if runner.message_hub.get_info('teacher_metrics') is not None:
             return

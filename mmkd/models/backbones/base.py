@@ -1,18 +1,18 @@
 """The contract every mmkd backbone follows.
 
-Distillation methods read a network at fixed points (specs/semckd_and_classic_kd.md §0.1):
-``[f0 (stem), f1..fL (stage outputs), emb (pooled vector)]``, optionally with the pre-activation
-variant of the stage outputs (RepDistiller's ``preact``). An mmkd backbone therefore has two entry
-points:
+Distillation methods read a network at fixed points (the ``is_feat`` lists of RepDistiller/SemCKD
+models/*.py): ``[f0 (stem), f1..fL (stage outputs), emb (pooled vector)]``, optionally with the
+pre-activation variant of the stage outputs (RepDistiller's ``preact``). An mmkd backbone therefore
+has two entry points:
 
 * :meth:`BaseBackbone.forward_features` returns :class:`BackboneFeatures`: the stem output, the
-  ``L`` stage outputs (post- or pre-activation) and ``final``, the map that global pooling turns into
-  the embedding. ``final`` is the last stage output unless the architecture has a post-stage block
-  (ShuffleNetV2's 1×1 conv to 1024, MobileNetV2's 1×1 conv to 1280, WRN's last BN-ReLU).
+  ``L`` stage outputs (post- or pre-activation) and ``final``, the map that global pooling turns
+  into the embedding. ``final`` is the last stage output unless the architecture has a post-stage
+  block (ShuffleNetV2's 1×1 conv to 1024, MobileNetV2's 1×1 conv to 1280, WRN's last BN-ReLU).
 * :meth:`BaseBackbone.forward` follows mmpretrain: it returns the tuple of outputs selected by
   ``out_indices``. Indices ``0..L-1`` are the stages; architectures with a post-stage block add one
-  more index ``L`` for it (as mmpretrain's MobileNetV2/ShuffleNetV2 do). The default ``(-1,)`` is the
-  map the classifier pools.
+  more index ``L`` for it (as mmpretrain's MobileNetV2/ShuffleNetV2 do). The default ``(-1,)`` is
+  the map the classifier pools.
 """
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence

@@ -1,6 +1,6 @@
 """CIFAR DenseNet-BC of Tf-KD (``model/densenet.py``, from weiaicunzai/pytorch-cifar100).
 
-Architecture facts: specs/tfkd.md §7. DenseNet-121: growth rate k = 32, dense blocks of
+Architecture facts: Tf-KD model/*.py. DenseNet-121: growth rate k = 32, dense blocks of
 [6, 12, 24, 16] bottleneck layers (BN-ReLU-conv1×1(4k)-BN-ReLU-conv3×3(k), output concatenated to
 the input), compression 0.5 in the transitions (BN, conv1×1, avg-pool 2; note: *no* ReLU), a
 3×3 stride-1 stem conv to 2k = 64 channels with no BN/ReLU/max-pool, and a final BN-ReLU before

@@ -1,6 +1,6 @@
 """CIFAR GoogLeNet of Tf-KD (``model/googlenet.py``, an older weiaicunzai/pytorch-cifar100 version).
 
-Architecture facts: specs/tfkd.md §7. A single 3×3 conv stem (3→192, bias, BN, ReLU; no
+Architecture facts: Tf-KD model/*.py. A single 3×3 conv stem (3→192, bias, BN, ReLU; no
 down-sampling), inception 3a/3b at 32×32, max-pool(3, s2, p1), 4a–4e at 16×16, max-pool, 5a/5b at
 8×8, then (in the classifier path) adaptive average pooling, ``Dropout2d(0.4)`` and
 ``Linear(1024)``. The dropout lives in the neck

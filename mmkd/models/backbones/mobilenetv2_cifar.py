@@ -1,7 +1,7 @@
 """CIFAR MobileNetV2 of the distillation benchmark ("MobileNetV2" = ``mobile_half``: T=6,
 width 0.5).
 
-Architecture facts: specs/semckd_and_classic_kd.md §3.5 (the "Route Constrained Optimization"
+Architecture facts: RepDistiller models/mobilenetv2.py (the "Route Constrained Optimization"
 variant used by RepDistiller/SemCKD):
 
 * Stem ``conv1``: conv3×3 stride 2 (3 → int(32·w)) + BN + ReLU, so the network runs at ≤16×16 on

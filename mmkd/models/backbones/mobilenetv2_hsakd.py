@@ -1,4 +1,4 @@
-"""HSAKD's MobileNetV2 (``models/mobilenetv2.py`` of winycg/HSAKD, specs/hsakd.md §1.6).
+"""HSAKD's MobileNetV2 (``models/mobilenetv2.py`` of winycg/HSAKD).
 
 The same network as :class:`~mmkd.models.backbones.mobilenetv2_cifar.MobileNetV2Cifar` (T = 6,
 width 0.5, identical module names, parameters and init) except for two details of the HSAKD copy:

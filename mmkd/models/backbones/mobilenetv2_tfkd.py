@@ -1,6 +1,6 @@
 """CIFAR MobileNetV2 of Tf-KD (``model/mobilenetv2.py``, from weiaicunzai/pytorch-cifar100).
 
-Not RepDistiller's ``mobile_half`` (specs/tfkd.md §10 G10). Architecture facts (specs/tfkd.md §7):
+Not RepDistiller's ``mobile_half`` (docs/tfkd.md G10). Architecture facts (Tf-KD model/*.py):
 
 * stem ``pre``: **1×1 conv 3→32 with padding=1** (+bias), BN, ReLU6: a 32×32 input becomes
   34×34 (the padded border only sees the conv bias; a reference quirk kept as is);

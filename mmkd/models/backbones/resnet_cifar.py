@@ -1,8 +1,9 @@
 """CIFAR ResNets of the distillation benchmark (resnet8 ... resnet110, resnet8x4, resnet32x4).
 
-Architecture facts: specs/semckd_and_classic_kd.md §3.2. A 3×3 stem, three stages of ``n`` basic
+Architecture facts: RepDistiller models/resnet.py. A 3×3 stem, three stages of ``n`` basic
 blocks (depth = 6n + 2) at 32, 16 and 8 pixels, global pooling. Module names follow the reference
-layout (``conv1``/``bn1``/``layer1..3``) so reference checkpoints convert by prefixing ``backbone.``.
+layout (``conv1``/``bn1``/``layer1..3``) so reference checkpoints convert by prefixing
+``backbone.``.
 """
 from typing import Optional, Sequence
 

@@ -1,5 +1,5 @@
 """torchvision's ImageNet ResNet-18/34/50 as an mmkd backbone (SemCKD's ImageNet teachers and
-students, Tf-KD's ImageNet script; specs/semckd_and_classic_kd.md §1.6).
+students, Tf-KD's ImageNet script; SemCKD README.md ImageNet command, train_student.py).
 
 Architecture: 7×7 stride-2 conv (3→64, no bias), BN, ReLU, 3×3 stride-2 max-pool, four stages of
 basic blocks ([2,2,2,2] / [3,4,6,3]) or bottlenecks ([3,4,6,3], expansion 4, stride on the 3×3

@@ -1,7 +1,7 @@
 """CIFAR ResNet-18/34/50 in the kuangliu/pytorch-cifar layout (Tf-KD ``model/resnet.py``,
 RepDistiller ``models/resnetv2.py``).
 
-Architecture facts: specs/tfkd.md §7 and specs/semckd_and_classic_kd.md §3.1/§3.8. A 3×3 stride-1
+Architecture facts: Tf-KD model/*.py and RepDistiller models/resnetv2.py. A 3×3 stride-1
 stem (64 channels, BN, ReLU; no max-pool), four stages of basic blocks (ResNet-18/34) or
 bottlenecks with expansion 4 (ResNet-50) at strides 1, 2, 2, 2, then global pooling and a Linear.
 

@@ -1,6 +1,6 @@
 """CIFAR ResNeXt-29 of Tf-KD (``model/resnext.py``, from prlz77/ResNeXt.pytorch).
 
-Architecture facts: specs/tfkd.md §7. ``CifarResNeXt(cardinality=8, depth=29, widen_factor=4)``:
+Architecture facts: Tf-KD model/*.py. ``CifarResNeXt(cardinality=8, depth=29, widen_factor=4)``:
 a 3×3 stem conv (3→64, no bias) + BN + ReLU, then three stages of (depth − 2) / 9 = 3 "type C"
 bottlenecks (1×1 reduce to D, grouped 3×3 with ``cardinality`` groups, 1×1 expand, BN after each,
 ReLU after the sum) with output widths 64·w, 128·w, 256·w = 256/512/1024 at strides 1, 2, 2 and

@@ -1,7 +1,7 @@
 """CIFAR ShuffleNetV1 of the distillation benchmark ("ShuffleV1": widths 240/480/960, 4/8/4 blocks,
 3 groups).
 
-Architecture facts: specs/semckd_and_classic_kd.md §3.6:
+Architecture facts: RepDistiller models/ShuffleNetv1.py:
 
 * Stem: conv1×1 3→24 + BN + ReLU at 32×32 (no max-pool).
 * Bottleneck branch: grouped 1×1 conv → BN → ReLU → channel shuffle → depthwise 3×3 (stride) → BN

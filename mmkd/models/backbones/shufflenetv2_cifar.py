@@ -1,7 +1,7 @@
 """CIFAR ShuffleNetV2 of the distillation benchmark ("ShuffleV2" = net_size 1: widths
 116/232/464, post-stage conv to 1024, 3/7/3 basic units).
 
-Architecture facts: specs/semckd_and_classic_kd.md §3.7:
+Architecture facts: RepDistiller models/ShuffleNetv2.py:
 
 * Stem: conv1×1 3→24 + BN + ReLU at 32×32 (no max-pool).
 * Each stage is one stride-2 ``DownBlock`` followed by ``n`` ``BasicBlock``s:

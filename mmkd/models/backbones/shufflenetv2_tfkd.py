@@ -1,6 +1,6 @@
 """CIFAR ShuffleNetV2 1× of Tf-KD (``model/shufflenetv2.py``, from weiaicunzai/pytorch-cifar100).
 
-Not RepDistiller's ``ShuffleV2``. Architecture facts (specs/tfkd.md §7):
+Not RepDistiller's ``ShuffleV2``. Architecture facts (Tf-KD model/*.py):
 
 * stem ``pre``: 3×3 conv stride 1, 3→24 (+bias), BN; **no ReLU and no max-pool**;
 * stages ``stage2``/``stage3``/``stage4`` with 116/232/464 channels: one stride-2 unit (both

@@ -1,6 +1,6 @@
 """CIFAR VGGs with BN of the distillation benchmark (vgg8, vgg11, vgg13, vgg16, vgg19).
 
-Architecture facts: specs/semckd_and_classic_kd.md §3.4. Five conv blocks; every conv is a 3×3 conv
+Architecture facts: RepDistiller models/vgg.py. Five conv blocks; every conv is a 3×3 conv
 (padding 1, **with bias**) + BN + ReLU, except that the last ReLU of each block is dropped, so a
 block ends on BN. The three-layer VGG classifier is replaced by one Linear (our ``head.fc``).
 

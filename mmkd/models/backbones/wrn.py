@@ -1,6 +1,6 @@
 """Wide ResNets of the distillation benchmark (wrn16_1, wrn16_2, wrn40_1, wrn40_2).
 
-Architecture facts: specs/semckd_and_classic_kd.md §3.3. A pre-activation network: a bare 3×3 stem
+Architecture facts: RepDistiller models/wrn.py. A pre-activation network: a bare 3×3 stem
 conv (no BN/ReLU), three groups of ``n`` blocks (depth = 6n + 4) at 32, 16 and 8 pixels with widths
 ``16k, 32k, 64k``, then a final BN-ReLU before global pooling.
 

@@ -1,4 +1,8 @@
-"""Every module in this folder is imported so its registered classes are available by name."""
-from mmkd.utils.import_all import import_submodules
+"""Classifiers beyond mmpretrain's ``ImageClassifier``: HSAKD auxiliary branches, linear eval."""
+from .aux_classifier import AuxBranchClassifier, AuxOutputs
+from .hsakd_teacher import HSAKDTeacher
+from .linear_eval import LinearEvalClassifier
 
-import_submodules(__name__)
+__all__ = [
+    'AuxBranchClassifier', 'AuxOutputs', 'HSAKDTeacher', 'LinearEvalClassifier'
+]

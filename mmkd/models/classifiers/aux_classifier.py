@@ -1,4 +1,5 @@
-"""A classifier with HSAKD's self-supervised auxiliary branches (specs/hsakd.md §1).
+"""A classifier with HSAKD's self-supervised auxiliary branches (HSAKD models/*.py,
+the ``*_aux`` networks).
 
 :class:`AuxBranchClassifier` is the plain mmpretrain ``ImageClassifier`` (backbone + neck + head,
 with exactly the plain config's state-dict keys) plus ``aux_branches``: one joint-label classifier
@@ -11,9 +12,9 @@ per backbone stage (:mod:`mmkd.models.heads.hsakd_branches`), each ending in
   load with ``strict=True`` into the plain config of the same architecture;
 * :meth:`forward_aux` runs everything once and returns the final logits ``[B, C]`` and the L
   branch logits ``[B, 4C]`` (what HSAKD's losses read; the reference's ``net(x, grad=...)``);
-* ``mode='loss'`` is the HSAKD teacher loss of a backbone trained jointly with its branches (§3,
-  "Teacher*"): on the 4-rotation batch, ``CE(final[0::4], y) + Σ_l CE(aux_l, 4y + r)``, weights 1.
-  The frozen-backbone teacher is :class:`~mmkd.models.classifiers.HSAKDTeacher`.
+* ``mode='loss'`` is the HSAKD teacher loss of a backbone trained jointly with its branches (HSAKD
+  train_teacher_*.py, "Teacher*"): on the 4-rotation batch, ``CE(final[0::4], y) + Σ_l CE(aux_l, 4y
+  + r)``, weights 1. The frozen-backbone teacher is :class:`~mmkd.models.classifiers.HSAKDTeacher`.
 * with ``eval_rotations=True`` (the teacher configs), ``predict`` evaluates like the reference's
   ``test()``: the 4-rotation batch goes through everything, the prediction is the final head on
   the unrotated rows ``0::4``, and every data sample also gets ``ss_correct`` /
@@ -31,8 +32,8 @@ from mmpretrain.models.classifiers import ImageClassifier
 
 from mmkd.evaluation import ss_accuracy  # noqa: F401  (registers RotationSSAccuracy)
 from mmkd.models.backbones.base import BackboneFeatures
-from mmkd.models.utils.rotation import (NUM_ROTATIONS, rotate_batch,
-                                        rotation_summed_class_logits, unrotated_rows)
+from mmkd.models.utils.rotation import (NUM_ROTATIONS, rotate_batch, rotation_summed_class_logits,
+                                        unrotated_rows)
 from mmkd.registry import MODELS
 from mmkd.utils.errors import ConfigError
 
@@ -119,7 +120,7 @@ class AuxBranchClassifier(ImageClassifier):
 
     def hsakd_loss(self, inputs: torch.Tensor, data_samples, detach_features: bool = False,
                    backbone_grad: bool = True) -> Dict[str, torch.Tensor]:
-        """specs/hsakd.md §3: ``CE(final[0::4], y) + Σ_l CE(aux_l(4N rows), 4y + r)``.
+        """HSAKD train_teacher_*.py: ``CE(final[0::4], y) + Σ_l CE(aux_l(4N rows), 4y + r)``.
 
         ``loss_cls`` uses the head's own loss module (CE, mean over the N unrotated rows);
         ``loss_aux<l>`` is the mean CE of branch ``l`` over all 4N rows.
@@ -128,6 +129,7 @@ class AuxBranchClassifier(ImageClassifier):
         x4, joint = rotate_batch(inputs, labels, self.num_classes)
         out = self.forward_aux(x4, detach_features=detach_features, backbone_grad=backbone_grad)
         losses = OrderedDict()
+        # mmpretrain has no public loss-from-logits call: ClsHead.loss(feats) re-runs the fc layer
         losses['loss_cls'] = self.head._get_loss(unrotated_rows(out.logits),
                                                  data_samples)['loss']
         for i, ss in enumerate(out.ss_logits):
@@ -147,8 +149,8 @@ class AuxBranchClassifier(ImageClassifier):
         if not preds or 'gt_label' not in preds[0]:
             return preds
         labels = torch.cat([p.gt_label for p in preds]).to(inputs.device)
-        joint = labels[:, None] * NUM_ROTATIONS + torch.arange(NUM_ROTATIONS,
-                                                                device=labels.device)
+        joint = labels[:, None] * NUM_ROTATIONS + torch.arange(
+            NUM_ROTATIONS, device=labels.device)
         ss_hits, class_hits = [], []
         for ss in out.ss_logits:  # [4N, 4C] -> per image, rotated rows right
             ss_hits.append((ss.argmax(1).view(-1, NUM_ROTATIONS) == joint).sum(1))

@@ -1,4 +1,4 @@
-"""Training an HSAKD teacher, both ways of specs/hsakd.md §3.
+"""Training an HSAKD teacher, both ways of HSAKD train_teacher_*.py.
 
 * **Frozen backbone** ("Teacher", ``freeze_backbone=True``): the backbone and its head come from a
   trained plain classifier (``backbone_ckpt``: an mmkd baseline checkpoint such as
@@ -25,7 +25,7 @@ import torch
 
 from mmkd.models.distillers.builder_utils import extract_state_dict
 from mmkd.registry import MODELS
-from mmkd.utils.checkpoint import safe_load
+from mmkd.utils.checkpoint import is_remote, safe_load
 from mmkd.utils.errors import CheckpointError
 from .aux_classifier import AUX_PREFIX, AuxBranchClassifier
 
@@ -86,7 +86,7 @@ class HSAKDTeacher(AuxBranchClassifier):
 
     def load_plain_checkpoint(self, path: str) -> None:
         """Load backbone + neck + head strictly from ``path`` (``aux_branches.*`` ignored)."""
-        if not osp.isfile(path):
+        if not is_remote(path) and not osp.isfile(path):
             raise CheckpointError(
                 f'Backbone checkpoint {path} does not exist. The frozen-backbone HSAKD teacher '
                 'starts from a trained plain classifier: train it first (python tools/train.py '

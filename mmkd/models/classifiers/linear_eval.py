@@ -1,6 +1,6 @@
 """Linear evaluation of a distilled student's features (HSAKD's transfer protocol).
 
-Spec: specs/hsakd.md §5.2 (reference: ``eval_rep.py``). The plain student architecture is built
+Reference: HSAKD ``eval_rep.py``. The plain student architecture is built
 with the target class count, every weight but the classifier is copied from the distilled student
 checkpoint and frozen, and the whole network stays in eval mode (BatchNorm statistics frozen);
 only a new linear classifier on the globally pooled features is trained.
@@ -14,7 +14,7 @@ from mmpretrain.models import ImageClassifier
 
 from mmkd.models.distillers.builder_utils import CONVERTER, extract_state_dict, model_cfg_from
 from mmkd.registry import MODELS
-from mmkd.utils.checkpoint import safe_load
+from mmkd.utils.checkpoint import is_remote, safe_load
 from mmkd.utils.errors import CheckpointError, ConfigError
 
 #: top-level prefixes that hold the student of a full training checkpoint
@@ -112,7 +112,7 @@ class LinearEvalClassifier(ImageClassifier):
         self.head._is_init = True
 
     def load_student(self, path: str) -> None:
-        if not osp.isfile(path):
+        if not is_remote(path) and not osp.isfile(path):
             raise CheckpointError(
                 f'Student checkpoint {path} does not exist. Distil the student first (e.g. '
                 'python tools/train.py configs/hsakd/vgg13_mobilenetv2.py writes '

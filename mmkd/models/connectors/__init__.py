@@ -1,4 +1,14 @@
-"""Every module in this folder is imported so its registered classes are available by name."""
-from mmkd.utils.import_all import import_submodules
+"""Connectors: the trainable modules between a method's student and teacher features."""
+from .ab import ABConnector
+from .conv_reg import ConvRegConnector
+from .crd import CRDConnector, CRDEmbed
+from .ft import FTConnector, Paraphraser, Translator
+from .linear_embed import LinearEmbedConnector
+from .semckd import SelfAttentionConnector, SemCKDBatchSizeError
+from .vid import VIDConnector
 
-import_submodules(__name__)
+__all__ = [
+    'ABConnector', 'ConvRegConnector', 'CRDConnector', 'CRDEmbed', 'FTConnector', 'Paraphraser',
+    'Translator', 'LinearEmbedConnector', 'SelfAttentionConnector', 'SemCKDBatchSizeError',
+    'VIDConnector'
+]

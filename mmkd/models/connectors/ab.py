@@ -1,4 +1,4 @@
-"""AB's per-layer connector, specs/semckd_and_classic_kd.md §2.11 ([R] models/util.py
+"""AB's per-layer connector (RepDistiller distiller_zoo/AB.py, models/util.py
 ``Connector``)."""
 from typing import List, Tuple
 

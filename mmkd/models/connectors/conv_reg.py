@@ -1,5 +1,5 @@
-"""FitNet's convolutional regressor (``ConvReg``), specs/semckd_and_classic_kd.md §2.1 (and §2.11
-for AB's ``use_relu=False`` variant)."""
+"""FitNet's convolutional regressor (``ConvReg``), RepDistiller/SemCKD models/util.py (and
+RepDistiller's AB ``Connector`` for AB's ``use_relu=False`` variant)."""
 from typing import Sequence, Tuple
 
 import torch
@@ -36,7 +36,7 @@ class ConvRegConnector(nn.Module):
                                 map is adaptive-average-pooled down to ``(s_H, s_H)``
     ==========================  ================================================================
 
-    The last row is SemCKD's fallback ([S] models/util.py ``ConvReg``); RepDistiller has no
+    The last row is SemCKD's fallback (SemCKD models/util.py ``ConvReg``); RepDistiller has no
     working branch there (its ``raise NotImplemented(...)`` is itself a TypeError). As in the
     reference, square maps are assumed for the pooled size.
 

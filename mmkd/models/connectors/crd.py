@@ -1,7 +1,7 @@
 """CRD connector: the two embedding heads and the momentum memory bank ("ContrastMemory").
 
-Spec: specs/semckd_and_classic_kd.md §2.8 (reference: [S]/[R] crd/criterion.py ``Embed``,
-crd/memory.py ``ContrastMemory``). Written device-agnostic (the reference calls ``.cuda()``).
+Reference: RepDistiller/SemCKD crd/criterion.py ``Embed``,
+crd/memory.py ``ContrastMemory``. Written device-agnostic (the reference calls ``.cuda()``).
 """
 import contextlib
 import math
@@ -42,7 +42,7 @@ class CRDEmbed(nn.Module):
 
 @MODELS.register_module()
 class CRDConnector(nn.Module):
-    """Embedding heads + contrast memory of CRD (§2.8).
+    """Embedding heads + contrast memory of CRD (RepDistiller crd/criterion.py, crd/memory.py).
 
     ``forward(s, t, sample_idx, contrast_idx)`` takes the pooled student/teacher embeddings
     (``source='emb'``, ``(B, Cs)``/``(B, Ct)``), the dataset indices of the batch ``(B,)`` and the

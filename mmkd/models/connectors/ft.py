@@ -1,5 +1,5 @@
-"""FT's paraphraser (teacher side) and translator (student side), specs/semckd_and_classic_kd.md
-§2.12 ([R] models/util.py ``Paraphraser``, ``Translator``)."""
+"""FT's paraphraser (teacher side) and translator (student side) (RepDistiller models/util.py
+``Paraphraser``, ``Translator``)."""
 from typing import Tuple
 
 import torch
@@ -61,7 +61,8 @@ class FTConnector(nn.Module):
     """Factor transfer's trainable parts: a paraphraser on the teacher's last stage map and a
     translator on the student's.
 
-    Which parameters train when (RepDistiller ``--distill factor``, specs §2.12, §2.16):
+    Which parameters train when (RepDistiller ``--distill factor``, train_student.py,
+    helper/pretrain.py):
 
     * **Init stage** (30 epochs): only ``paraphraser`` (encoder and decoder) trains, on the
       reconstruction MSE of :class:`mmkd.models.losses.FTReconstructionLoss`, which reads

@@ -1,4 +1,4 @@
-"""CC's linear embeddings (``LinearEmbed``), specs/semckd_and_classic_kd.md §2.4."""
+"""CC's linear embeddings (``LinearEmbed``), RepDistiller/SemCKD distiller_zoo/CC.py."""
 from typing import Sequence, Tuple
 
 import torch

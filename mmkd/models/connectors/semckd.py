@@ -1,7 +1,7 @@
 """SemCKD's cross-layer self-attention connector (``SelfA`` in the reference).
 
-Spec: specs/semckd_and_classic_kd.md §1.2-§1.3, §6.2.1 (reference: [S] models/util.py ``SelfA``,
-``MLPEmbed``, ``AAEmbed``).
+Reference: SemCKD models/util.py ``SelfA``,
+``MLPEmbed``, ``AAEmbed``.
 """
 import contextlib
 from typing import List, Sequence
@@ -80,7 +80,7 @@ class SelfAttentionConnector(nn.Module):
     Built with ``s_shape``/``t_shape`` = lists of ``(C, H, W)`` (``source='stages'`` on both
     sides: S student maps, T teacher maps) and the **per-GPU training batch size** ``batch_size``.
 
-    Modules (§1.2):
+    Modules (SemCKD models/util.py SelfA):
 
     * ``query_mlps[i]`` (one per student map) and ``key_mlps[j]`` (one per teacher map):
       ``Linear(B -> B/2) -> ReLU -> Linear(B/2 -> B/4) -> row L2 norm`` (``B/4 = batch_size //
@@ -91,7 +91,8 @@ class SelfAttentionConnector(nn.Module):
     * ``regressors[i][j]`` (one per pair): 1x1-3x3-1x1 convs with BN+ReLU, ``Cs_i -> Ct_j``
       (the reference's ``regressor{i}{j}``).
 
-    ``forward(s_list, t_list)`` (§1.3) returns ``(proj_s, t_aligned, alpha)``:
+    ``forward(s_list, t_list)`` (SemCKD models/util.py SelfA.forward) returns ``(proj_s, t_aligned,
+    alpha)``:
 
     1. ``G = F F^T`` per map, ``F`` the map flattened to ``(B, C*H*W)`` (no normalisation).
     2. ``q_i = query_i(G_s_i)`` and ``k_j = key_j(G_t_j)``, each ``(B, B/4)`` with unit rows.

@@ -1,4 +1,5 @@
-"""VID's per-layer mean regressors and learnable variances, specs/semckd_and_classic_kd.md §2.5."""
+"""VID's per-layer mean regressors and learnable variances, RepDistiller/SemCKD
+distiller_zoo/VID.py."""
 import math
 from typing import List, Tuple
 

@@ -1,4 +1,10 @@
-"""Every module in this folder is imported so its registered classes are available by name."""
-from mmkd.utils.import_all import import_submodules
+"""Distillers: the models that train a student from a teacher (or peers)."""
+from .base import BaseDistiller, NetworkOutputs
+from .hsakd import HSAKDDistiller
+from .online_hssakd import HSSAKDOnlineDistiller, PeerAccuracy
+from .single_teacher import SingleTeacherDistiller
 
-import_submodules(__name__)
+__all__ = [
+    'BaseDistiller', 'NetworkOutputs', 'HSAKDDistiller', 'HSSAKDOnlineDistiller', 'PeerAccuracy',
+    'SingleTeacherDistiller'
+]

@@ -26,7 +26,8 @@ from .builder_utils import build_classifier
 class NetworkOutputs:
     """One network's outputs in the reference feature-list convention.
 
-    ``feats = [f0 (stem), f1..fL (stages), emb (pooled vector)]`` (specs §0.1) and ``logits``.
+    ``feats = [f0 (stem), f1..fL (stages), emb (pooled vector)]`` (RepDistiller/SemCKD models/*.py
+    ``is_feat``) and ``logits``.
     """
 
     feats: List[torch.Tensor]

@@ -48,8 +48,10 @@ def model_cfg_from(spec: Union[str, dict]) -> dict:
     if 'model' not in file_cfg:
         raise ConfigError(f'{cfg_path} has no `model` to use as a student/teacher.')
     model = file_cfg.model.to_dict()
-    if spec:
-        model = Config._merge_a_into_b(spec, model)
+    if spec:  # merged recursively (``_delete_=True`` honoured), as ``--cfg-options`` does
+        merged = Config(dict(model=model))
+        merged.merge_from_dict(dict(model=spec))
+        model = merged.model.to_dict()
     return dict(model)
 
 

@@ -1,8 +1,8 @@
-"""HSAKD: hierarchical self-supervised augmented knowledge distillation (offline), specs/hsakd.md
-§4.
+"""HSAKD: hierarchical self-supervised augmented knowledge distillation (offline), HSAKD
+train_student_*.py.
 
 Student and teacher are :class:`~mmkd.models.classifiers.AuxBranchClassifier` s with the same
-number of branches L (paired by index). Per batch of N images (§2):
+number of branches L (paired by index). Per batch of N images (HSAKD train_*.py rotation):
 
 * the batch becomes the 4N-row rotation batch (``rotate_batch``: sample-major, rows ``0::4`` are
   the originals);
@@ -32,6 +32,7 @@ import torch.nn.functional as F
 
 from mmkd.models.utils.rotation import rotate_batch, unrotated_rows
 from mmkd.registry import MODELS
+from mmkd.utils.checkpoint import is_remote
 from mmkd.utils.errors import CheckpointError, ConfigError
 from .base import BaseDistiller
 from .builder_utils import build_classifier, load_weights_strict, num_classes_of
@@ -79,7 +80,7 @@ class HSAKDDistiller(BaseDistiller):
         self.teacher = build_classifier(teacher)
         self._check_networks()
         if teacher_ckpt is not None:
-            if not osp.isfile(teacher_ckpt):
+            if not is_remote(teacher_ckpt) and not osp.isfile(teacher_ckpt):
                 raise CheckpointError(
                     f'Teacher checkpoint {teacher_ckpt} does not exist. Train the HSAKD teacher '
                     'first (python tools/train.py configs/hsakd/teachers/<arch>_frozen.py writes '

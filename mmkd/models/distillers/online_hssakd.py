@@ -1,7 +1,7 @@
 """Online HSSAKD: two peers with self-supervised auxiliary branches teach each other.
 
-Spec: specs/hsakd.md §6 (reference: ``train_online_kd_cifar.py``, ``train_online_kd_imagenet.py``,
-``models/mutual_kd_net.py``). Two :class:`~mmkd.models.classifiers.AuxBranchClassifier` s of the
+Reference: HSAKD ``train_online_kd_cifar.py``, ``train_online_kd_imagenet.py``,
+``models/mutual_kd_net.py``. Two :class:`~mmkd.models.classifiers.AuxBranchClassifier` s of the
 same architecture are trained jointly by **one** optimizer (the reference's single SGD over both
 networks, so the ordinary ``train_step`` is used). Per batch of N images:
 
@@ -122,6 +122,7 @@ class HSSAKDOnlineDistiller(BaseDistiller):
         T = self.temperature
         (out1, out2) = outs
 
+        # mmpretrain has no public loss-from-logits call: ClsHead.loss(feats) re-runs the fc layer
         loss_cls = sum(
             net.head._get_loss(unrotated_rows(out.logits), data_samples)['loss']
             for net, out in zip(self.peers, outs))

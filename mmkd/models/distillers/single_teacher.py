@@ -8,6 +8,7 @@ import torch
 import torch.nn as nn
 
 from mmkd.registry import MODELS
+from mmkd.utils.checkpoint import is_remote
 from mmkd.utils.errors import CheckpointError, ConfigError
 from .base import BaseDistiller, call_with_batch_fields, network_outputs
 from .builder_utils import build_classifier, load_weights_strict, num_classes_of
@@ -33,7 +34,7 @@ def _detach(value):
 class SingleTeacherDistiller(BaseDistiller):
     """Student + frozen teacher + per-method losses and connectors.
 
-    Total loss (specs/semckd_and_classic_kd.md §0): ``γ·CE + Σ_m loss_m`` where each registered
+    Total loss (RepDistiller/SemCKD helper/loops.py): ``γ·CE + Σ_m loss_m`` where each registered
     loss already carries its weight (``α`` for ``KDLoss``, ``β`` for the method's own term).
 
     Args:
@@ -50,6 +51,15 @@ class SingleTeacherDistiller(BaseDistiller):
         init_epochs: length of the initialisation stage (AB, FT, FSP: 30). During it only
             ``stage='init'``/``'both'`` losses are used and the CE term is off.
         input_size: image size of the dummy forward that measures feature shapes for connectors.
+        batch_transform: optional config of a batch transform (a module registered in
+            ``mmkd.registry.MODELS``). In train mode, at the start of :meth:`loss` and before any
+            teacher or student forward, it is called as
+            ``transform(inputs, data_samples, fields, student)`` and returns
+            ``(inputs, data_samples, fields, log_vars)``: the rewritten batch that teacher and
+            student then see, the rewritten batch fields (:meth:`batch_fields`: per-sample
+            tensors by parameter name, ``labels``, ``sample_idx``, ``contrast_idx``) and a dict of
+            scalars to log. ``log_vars`` are returned next to the losses under their own names,
+            which must not contain ``loss`` (mmengine logs them but does not add them up).
     """
 
     def __init__(self,
@@ -61,13 +71,14 @@ class SingleTeacherDistiller(BaseDistiller):
                  distill_losses: Optional[dict] = None,
                  init_epochs: int = 0,
                  input_size: Sequence[int] = (32, 32),
+                 batch_transform: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(student, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.teacher = build_classifier(teacher)
         self._check_class_counts()
         if teacher_ckpt is not None:
-            if not osp.isfile(teacher_ckpt):
+            if not is_remote(teacher_ckpt) and not osp.isfile(teacher_ckpt):
                 raise CheckpointError(
                     f'Teacher checkpoint {teacher_ckpt} does not exist. Train the teacher first '
                     '(python tools/train.py configs/baselines/<teacher>_cifar100.py writes '
@@ -89,6 +100,7 @@ class SingleTeacherDistiller(BaseDistiller):
         self.connectors = nn.ModuleDict()
         self.loss_wiring: Dict[str, dict] = {}
         self._build_losses(distill_losses or {})
+        self.batch_transform = MODELS.build(batch_transform) if batch_transform else None
 
     # ------------------------------------------------------------ building
     def _check_class_counts(self) -> None:
@@ -175,12 +187,36 @@ class SingleTeacherDistiller(BaseDistiller):
         out.logits = out.logits.detach()
         return out
 
+    def apply_batch_transform(self, inputs: torch.Tensor, data_samples, fields: dict):
+        """Run the configured batch transform (train mode only); see the class docstring."""
+        if self.batch_transform is None or not self.training:
+            return inputs, data_samples, fields, {}
+        out = self.batch_transform(inputs, data_samples, fields, self.student)
+        if not isinstance(out, tuple) or len(out) != 4:
+            raise ConfigError(
+                f'{type(self.batch_transform).__name__}.forward must return the 4-tuple '
+                '(inputs, data_samples, fields, log_vars).')
+        inputs, data_samples, fields, log_vars = out
+        checked = {}
+        for name, value in (log_vars or {}).items():
+            if 'loss' in name:
+                raise ConfigError(
+                    f'{type(self.batch_transform).__name__} logs {name!r}: batch-transform log '
+                    "values must not contain 'loss' in their name (mmengine would add them to "
+                    'the loss); rename it.')
+            if not isinstance(value, torch.Tensor):
+                value = torch.as_tensor(float(value), device=inputs.device)
+            checked[name] = value.detach()
+        return inputs, data_samples, fields, checked
+
     def loss(self, inputs: torch.Tensor, data_samples) -> Dict[str, torch.Tensor]:
+        fields = {k: v.to(inputs.device) for k, v in self.batch_fields(data_samples).items()}
+        inputs, data_samples, fields, log_vars = self.apply_batch_transform(
+            inputs, data_samples, fields)
         active = self.active_losses()
         preacts = {self.loss_wiring[n]['preact'] for n in active} or {False}
         student_out = {p: network_outputs(self.student, inputs, p) for p in preacts}
         teacher_out = {p: self.teacher_outputs(inputs, p) for p in preacts}
-        fields = {k: v.to(inputs.device) for k, v in self.batch_fields(data_samples).items()}
 
         losses = {}
         if self.stage == 'main' and self.student_loss_weight:
@@ -198,6 +234,11 @@ class SingleTeacherDistiller(BaseDistiller):
                     args = (args, )
             losses[f'loss_{name}'] = call_with_batch_fields(
                 self.distill_losses[name].forward, args, fields)
+        for name, value in log_vars.items():
+            if name in losses:
+                raise ConfigError(f'{type(self.batch_transform).__name__} logs {name!r}, the '
+                                  'name of a loss term; rename it.')
+            losses[name] = value
         return losses
 
     # ---------------------------------------------------------- evaluation

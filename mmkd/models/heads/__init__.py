@@ -1,4 +1,11 @@
-"""Every module in this folder is imported so its registered classes are available by name."""
-from mmkd.utils.import_all import import_submodules
+"""Heads: HSAKD's self-supervised auxiliary branches, one builder per architecture."""
+from .hsakd_branches import (AuxBranch, AuxBranches, MobileNetV2AuxBranches, ResNetCifarAuxBranches,
+                             ResNetImageNetAuxBranches, ResNetV2CifarAuxBranches,
+                             ShuffleV1AuxBranches, ShuffleV2AuxBranches, VGGAuxBranches,
+                             WRNAuxBranches)
 
-import_submodules(__name__)
+__all__ = [
+    'AuxBranch', 'AuxBranches', 'MobileNetV2AuxBranches', 'ResNetCifarAuxBranches',
+    'ResNetImageNetAuxBranches', 'ResNetV2CifarAuxBranches', 'ShuffleV1AuxBranches',
+    'ShuffleV2AuxBranches', 'VGGAuxBranches', 'WRNAuxBranches'
+]

@@ -1,9 +1,10 @@
 """HSAKD's auxiliary branches: one self-supervised joint-label classifier per backbone stage.
 
-specs/hsakd.md §1. Branch ``l`` reads the ``l``-th tapped feature map of the backbone and carries
-it to the backbone's final resolution and width with **the backbone's own block type**: it repeats
-the backbone stages after ``l`` (the last branch re-applies a copy of the last stage with stride 1),
-then ``[architecture-specific BN-ReLU or 1×1 conv] → global average pool → Linear(d, 4·C)``.
+HSAKD models/*.py (the ``*_aux`` networks). Branch ``l`` reads the ``l``-th tapped feature map of
+the backbone and carries it to the backbone's final resolution and width with **the backbone's own
+block type**: it repeats the backbone stages after ``l`` (the last branch re-applies a copy of the
+last stage with stride 1), then ``[architecture-specific BN-ReLU or 1×1 conv] → global average pool
+→ Linear(d, 4·C)``.
 
 Every builder is registered and built by :class:`~mmkd.models.classifiers.AuxBranchClassifier`
 with the built backbone (its depth/widths/blocks are read from it) and ``num_classes = 4·C``::
@@ -19,9 +20,9 @@ indices and block names), optionally ``bn`` (WRN's ``bn<l>``) or ``conv2`` (Mobi
 
 Blocks are the zoo's classes (:mod:`mmkd.models.backbones`); nothing of a backbone is copied.
 Taps (``taps(features)``) are the ``BackboneFeatures`` stage outputs except for VGG, whose first
-tap is the stem (``ReLU(block0)``) and whose block3 output is skipped (§1.5).
+tap is the stem (``ReLU(block0)``) and whose block3 output is skipped (HSAKD models/vgg.py).
 
-Initialisation follows each reference aux module (§1, §8.10): ``'normal'`` = convs
+Initialisation follows each reference aux module (HSAKD models/*.py): ``'normal'`` = convs
 N(0, √(2/(k²·c_out))), BN 1/0, Linear PyTorch default with zero bias (WRN, CIFAR ResNet,
 ShuffleV1); ``'mobilenetv2'`` = the same with Linear N(0, 0.01); ``'kaiming'`` = convs
 kaiming-normal fan_out, BN 1/0, Linear default (ResNet-50 CIFAR, ImageNet ResNets);
@@ -146,8 +147,8 @@ def _require(backbone, cls_name: str, builder: str):
 # ----------------------------------------------------------------------------- WRN
 @MODELS.register_module()
 class WRNAuxBranches(AuxBranches):
-    """WRN (§1.2): pre-activation wide groups; each branch ends in BN-ReLU (``bn``) before the
-    pool. Taps: the raw (pre-BN) outputs of block1..3."""
+    """WRN (HSAKD models/wrn.py): pre-activation wide groups; each branch ends in BN-ReLU (``bn``)
+    before the pool. Taps: the raw (pre-BN) outputs of block1..3."""
 
     init_style = 'normal'
 
@@ -167,7 +168,8 @@ class WRNAuxBranches(AuxBranches):
 # ---------------------------------------------------------------------- CIFAR ResNet
 @MODELS.register_module()
 class ResNetCifarAuxBranches(AuxBranches):
-    """CIFAR ResNet (§1.3): post-activation blocks (no extra BN before the pool). Taps: layer1..3.
+    """CIFAR ResNet (HSAKD models/resnet.py): post-activation blocks (no extra BN before the pool).
+    Taps: layer1..3.
     """
 
     init_style = 'normal'
@@ -208,8 +210,8 @@ def _four_stage_plans(expansion: int, num_blocks: Sequence[int]):
 
 @MODELS.register_module()
 class ResNetV2CifarAuxBranches(AuxBranches):
-    """kuangliu-style CIFAR ResNet, i.e. HSAKD's ``ResNet50_aux`` (§1.4): four branches of
-    ``shortcut``-style blocks ending at 2048@4. Taps: layer1..4."""
+    """kuangliu-style CIFAR ResNet, i.e. HSAKD's ``ResNet50_aux`` (HSAKD models/resnetv2.py): four
+    branches of ``shortcut``-style blocks ending at 2048@4. Taps: layer1..4."""
 
     init_style = 'kaiming'
 
@@ -246,8 +248,8 @@ def _torchvision_stage(block, inplanes: int, planes: int, n: int, stride: int) -
 
 @MODELS.register_module()
 class ResNetImageNetAuxBranches(AuxBranches):
-    """torchvision ImageNet ResNet-18/34 (§1.9): four branches of torchvision blocks ending at
-    512@7 (224 input). Taps: layer1..4."""
+    """torchvision ImageNet ResNet-18/34 (HSAKD models/resnet_imagenet.py): four branches of
+    torchvision blocks ending at 512@7 (224 input). Taps: layer1..4."""
 
     init_style = 'kaiming'
 
@@ -266,9 +268,9 @@ class ResNetImageNetAuxBranches(AuxBranches):
 # ----------------------------------------------------------------------------- VGG
 @MODELS.register_module()
 class VGGAuxBranches(AuxBranches):
-    """VGG-BN (§1.5): fresh copies of the backbone's conv blocks with the backbone's max-pools and
-    ReLUs in between, each branch ending in a global average pool inside ``extractor`` (reference
-    layout). Taps: ReLU(block0), ReLU(block1), ReLU(block2), ReLU(block4).
+    """VGG-BN (HSAKD models/vgg.py): fresh copies of the backbone's conv blocks with the backbone's
+    max-pools and ReLUs in between, each branch ending in a global average pool inside ``extractor``
+    (reference layout). Taps: ReLU(block0), ReLU(block1), ReLU(block2), ReLU(block4).
 
     Reference quirk kept: the aux module's init function is never called, so the branches keep
     PyTorch's default init (``init_style='default'``).
@@ -308,10 +310,10 @@ class VGGAuxBranches(AuxBranches):
 # ----------------------------------------------------------------------- MobileNetV2
 @MODELS.register_module()
 class MobileNetV2AuxBranches(AuxBranches):
-    """MobileNetV2 (§1.6): inverted-residual groups of the backbone after each tapped group, then
-    the 1×1 conv to 1280 + BN + ReLU (``conv2``). Taps: after groups 1, 2, 4, 6. The last branch
-    repeats groups 5-6 with stride 1. (The reference hard-codes the width-0.5 channel counts;
-    here they come from the backbone, which gives the same numbers at width 0.5.)"""
+    """MobileNetV2 (HSAKD models/mobilenetv2.py): inverted-residual groups of the backbone after
+    each tapped group, then the 1×1 conv to 1280 + BN + ReLU (``conv2``). Taps: after groups 1, 2,
+    4, 6. The last branch repeats groups 5-6 with stride 1. (The reference hard-codes the width-0.5
+    channel counts; here they come from the backbone, which gives the same numbers at width 0.5.)"""
 
     init_style = 'mobilenetv2'
 
@@ -354,8 +356,8 @@ class MobileNetV2AuxBranches(AuxBranches):
 # ----------------------------------------------------------------------- ShuffleNetV1
 @MODELS.register_module()
 class ShuffleV1AuxBranches(AuxBranches):
-    """ShuffleNetV1 (§1.7): ShuffleNetV1 units; the last branch repeats stage 3 with stride 1
-    everywhere (additive shortcuts). Taps: layer1..3."""
+    """ShuffleNetV1 (HSAKD models/ShuffleNetv1.py): ShuffleNetV1 units; the last branch repeats
+    stage 3 with stride 1 everywhere (additive shortcuts). Taps: layer1..3."""
 
     init_style = 'normal'
 
@@ -401,9 +403,9 @@ class _StrideOneDownBlock(ShuffleV2DownBlock):
 
 @MODELS.register_module()
 class ShuffleV2AuxBranches(AuxBranches):
-    """ShuffleNetV2 (§1.8): DownBlock + BasicBlocks per stage, then the 1×1 conv to 1024 + BN +
-    ReLU inside ``extractor`` (reference layout); the last branch's DownBlock has stride 1. No
-    custom init (PyTorch defaults). Taps: layer1..3."""
+    """ShuffleNetV2 (HSAKD models/ShuffleNetv2.py): DownBlock + BasicBlocks per stage, then the 1×1
+    conv to 1024 + BN + ReLU inside ``extractor`` (reference layout); the last branch's DownBlock
+    has stride 1. No custom init (PyTorch defaults). Taps: layer1..3."""
 
     init_style = 'default'
 

@@ -1,5 +1,5 @@
 """Activation-boundary distillation (Heo et al., AAAI 2019) as in RepDistiller,
-specs/semckd_and_classic_kd.md §2.11, §2.16."""
+RepDistiller distiller_zoo/AB.py, models/util.py Connector, helper/pretrain.py init stage."""
 import torch
 import torch.nn as nn
 
@@ -44,7 +44,8 @@ class ABLoss(nn.Module):
     ``init_stage_only = True``: in RepDistiller all AB distillation happens in a 30-epoch init
     stage that trains the connector and the student's feature layers on this loss alone
     (unweighted, i.e. ``loss_weight = 1``); the main stage sets the distillation loss to 0 (its
-    ``-b 1`` does nothing) and trains with CE only (specs §2.11, §6.2 item 11).
+    ``-b 1`` does nothing) and trains with CE only (RepDistiller train_student.py sets ``loss_kd =
+    0`` for abound).
 
     Args:
         margin: m (1.0).

@@ -1,4 +1,5 @@
-"""Attention transfer (Zagoruyko & Komodakis, ICLR 2017), specs/semckd_and_classic_kd.md §2.2."""
+"""Attention transfer (Zagoruyko & Komodakis, ICLR 2017), RepDistiller/SemCKD
+distiller_zoo/AT.py."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -56,7 +57,7 @@ class ATLoss(nn.Module):
 
     ``a(F) = L2normalize(flatten(mean_c F^p))`` per sample, ``p = 2``; pairs are the stage maps
     ``feat[1:-1]`` zipped first-with-first (``min(S, T)`` pairs); the larger map of a pair is
-    adaptive-average-pooled to the smaller size. β = 1000 (specs §2.2).
+    adaptive-average-pooled to the smaller size. β = 1000 (RepDistiller/SemCKD distiller_zoo/AT.py).
 
     Args:
         p: power of the activations.

@@ -1,5 +1,5 @@
 """Correlation congruence (Peng et al., ICCV 2019) as implemented in RepDistiller,
-specs/semckd_and_classic_kd.md §2.4."""
+RepDistiller/SemCKD distiller_zoo/CC.py."""
 import torch
 import torch.nn as nn
 
@@ -23,7 +23,8 @@ def cc_loss(s_emb: torch.Tensor, t_emb: torch.Tensor) -> torch.Tensor:
 class CCLoss(nn.Module):
     """Correlation congruence, the code's version (not the paper's kernelised one):
     ``L = loss_weight · mean_i Σ_d δ[i,d]·δ[i+1,d]`` with ``δ = |e_s − e_t|`` the residual of the
-    embeddings of the pooled vectors (``B × 128``). β = 0.02 (specs §2.4, §6.2 item 4).
+    embeddings of the pooled vectors (``B × 128``). β = 0.02 (RepDistiller/SemCKD
+    distiller_zoo/CC.py, scripts/run_cifar_distill.sh).
 
     Attach :class:`mmkd.models.connectors.LinearEmbedConnector` (``Linear → 128`` per side,
     both trainable).

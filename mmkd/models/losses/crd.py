@@ -1,6 +1,6 @@
 """CRD: contrastive representation distillation (Tian et al., ICLR-20), the NCE loss part.
 
-Spec: specs/semckd_and_classic_kd.md §2.8 (reference: [S]/[R] crd/criterion.py ``ContrastLoss``).
+Reference: RepDistiller/SemCKD crd/criterion.py ``ContrastLoss``.
 
 The trainable embeddings and the momentum memory bank live in
 :class:`mmkd.models.connectors.crd.CRDConnector`; the connector turns the two pooled embeddings
@@ -27,7 +27,7 @@ def _fp32_region(t: torch.Tensor):
 
 
 def crd_nce_loss(x: torch.Tensor, n_data: int) -> torch.Tensor:
-    """NCE loss of CRD ("Eq. 18" of the paper, §2.8).
+    """NCE loss of CRD ("Eq. 18" of the CRD paper; RepDistiller crd/criterion.py ``ContrastLoss``).
 
     ``x`` is ``(B, K+1)``: column 0 holds the (Z-normalised) score of the positive pair, columns
     1..K the scores of the K negatives. With noise probability ``Pn = 1/n_data`` and
@@ -58,7 +58,8 @@ def crd_nce_loss(x: torch.Tensor, n_data: int) -> torch.Tensor:
 
 @MODELS.register_module()
 class CRDLoss(nn.Module):
-    """CRD loss ``loss_weight * (L_nce(out_s) + L_nce(out_t))`` (§2.8).
+    """CRD loss ``loss_weight * (L_nce(out_s) + L_nce(out_t))`` (RepDistiller crd/criterion.py
+    ``CRDLoss``).
 
     Attach :class:`~mmkd.models.connectors.crd.CRDConnector` to it: the connector reads the pooled
     embeddings (``source='emb'``) plus the batch's ``sample_idx``/``contrast_idx`` and returns

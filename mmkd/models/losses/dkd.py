@@ -1,6 +1,6 @@
 """Decoupled knowledge distillation (DKD, Zhao et al., CVPR 2022).
 
-Reference: mdistiller ``mdistiller/distillers/DKD.py`` (specs/landscape.md, mdistiller section:
+Reference: mdistiller ``mdistiller/distillers/DKD.py`` (mdistiller
 CIFAR-100 defaults ``CE_WEIGHT 1.0, ALPHA 1.0, BETA 8.0, T 4.0, WARMUP 20``).
 """
 from typing import Optional
@@ -77,7 +77,7 @@ class DKDLoss(nn.Module):
     (target vs. all non-target classes) distributions; NCKD the KL between their distributions
     among the non-target classes (see :func:`dkd_loss`). Defaults are mdistiller's CIFAR-100 ones:
     ``tau = 4``, ``alpha = 1``, ``beta = 8`` (mdistiller tunes β per pair: 2, 6 or 8;
-    specs/landscape.md), CE weight 1 (set on the classification loss, not here).
+    mdistiller configs/cifar100/dkd/*.yaml), CE weight 1 (set on the classification loss, not here).
 
     Warm-up: mdistiller multiplies the DKD term by ``w = min(e / warmup_epochs, 1)`` where ``e``
     is its **1-indexed** epoch (``w = 1/20`` in the first epoch). :meth:`set_epoch` takes mmkd's

@@ -1,4 +1,5 @@
-"""FitNet hint loss (Romero et al., ICLR 2015), specs/semckd_and_classic_kd.md §2.1."""
+"""FitNet hint loss (Romero et al., ICLR 2015), RepDistiller/SemCKD distiller_zoo/FitNet.py,
+models/util.py ConvReg."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -23,11 +24,12 @@ class FitNetLoss(nn.Module):
     """FitNet: ``L = loss_weight · mean((r(F_s) − F_t)²)`` on the hint layer ``feat[k]``.
 
     ``r`` is the trainable :class:`mmkd.models.connectors.ConvRegConnector` (conv + BN + ReLU),
-    attached in the config; it also aligns the spatial size (specs §2.1). Single stage: there is no
-    hint pre-training in either reference.
+    attached in the config; it also aligns the spatial size (models/util.py ``ConvReg``). Single
+    stage: there is no hint pre-training in either reference.
 
     Default ``source = 2`` (the layer2 output for CIFAR ResNets) is RepDistiller's
-    ``--hint_layer``; SemCKD's default is 1 (specs §2.1, §6.2 item 6). β = 100 in both.
+    ``--hint_layer``; SemCKD's default is 1 (RepDistiller/SemCKD train_student.py ``--hint_layer``).
+    β = 100 in both.
 
     Args:
         loss_weight: β (100).

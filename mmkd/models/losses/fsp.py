@@ -1,5 +1,5 @@
 """Flow of solution procedure (Yim et al., CVPR 2017) as in RepDistiller,
-specs/semckd_and_classic_kd.md §2.13, §2.16."""
+RepDistiller distiller_zoo/FSP.py, helper/pretrain.py init stage."""
 from typing import List
 
 import torch
@@ -52,8 +52,9 @@ class FSPLoss(nn.Module):
 
     ``init_stage_only = True``: RepDistiller trains the student's feature layers on this loss
     alone (unweighted sum) for a 30-epoch init stage, then sets the distillation loss to 0 in the
-    main stage, so the script's ``-b 50`` is never applied (specs §2.13, §2.16, §6.2 item 11).
-    The default ``loss_weight`` is therefore 1, the weight the reference actually uses.
+    main stage, so the script's ``-b 50`` is never applied (RepDistiller train_student.py sets
+    ``loss_kd = 0`` for fsp; helper/pretrain.py). The default ``loss_weight`` is therefore 1, the
+    weight the reference actually uses.
 
     Args:
         loss_weight: weight in the init stage (1).

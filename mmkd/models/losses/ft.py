@@ -1,5 +1,5 @@
-"""Factor transfer (Kim et al., NeurIPS 2018) as in RepDistiller, specs/semckd_and_classic_kd.md
-§2.12, §2.16."""
+"""Factor transfer (Kim et al., NeurIPS 2018) as in RepDistiller
+distiller_zoo/FT.py, models/util.py ``Paraphraser``/``Translator`` and helper/pretrain.py."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -35,12 +35,13 @@ class FTLoss(nn.Module):
     ``T`` is the translator and ``P_enc`` the paraphraser's encoder of
     :class:`mmkd.models.connectors.FTConnector` (attach it), on the last stage map; ``φ`` is the
     code's AT-style factor ``L2normalize(flatten(mean_c F²))`` — not the paper's full factor
-    vector — compared with L1 (``p1 = 2``, ``p2 = 1``). β = 200 (specs §2.12, §6.2 item 5).
+    vector — compared with L1 (``p1 = 2``, ``p2 = 1``). β = 200 (RepDistiller
+    scripts/run_cifar_distill.sh).
 
-    Stages (specs §2.16): first an **init stage** (30 epochs) where only the connector's
-    paraphraser trains, on the reconstruction MSE (unweighted in the reference); then the **main
-    stage** where this loss trains the student and the translator while the paraphraser stays
-    frozen (the connector computes the teacher factors without gradient).
+    Stages (RepDistiller helper/pretrain.py): first an **init stage** (30 epochs) where only the
+    connector's paraphraser trains, on the reconstruction MSE (unweighted in the reference); then
+    the **main stage** where this loss trains the student and the translator while the paraphraser
+    stays frozen (the connector computes the teacher factors without gradient).
 
     Wiring: either a separate :class:`FTReconstructionLoss` fed with the connector's
     :meth:`~mmkd.models.connectors.FTConnector.reconstruct`, or this loss alone with

@@ -1,7 +1,7 @@
 """HKD: heterogeneous KD via information-flow modelling (Passalis et al., CVPR-20), SemCKD's code.
 
-Spec: specs/semckd_and_classic_kd.md §2.10, §6.2.3 (reference: [S] distiller_zoo/HKD.py, the
-'combined' kernels and loss of the author's pkt_transfer.py). The two-pass recipe (a PKT-distilled
+Reference: SemCKD distiller_zoo/HKD.py, the
+'combined' kernels and loss of the author's pkt_transfer.py. The two-pass recipe (a PKT-distilled
 proxy teacher ``resnet8x4_double``) is a matter of configs, not of this loss.
 """
 import contextlib
@@ -67,11 +67,11 @@ def hkd_loss(s_feats: Sequence[torch.Tensor],
              init_weight: float = 100.0,
              decay: float = 0.7,
              fix_layer_decay: bool = False) -> torch.Tensor:
-    """HKD loss over zipped layer pairs (§2.10), without β.
+    """HKD loss over zipped layer pairs (SemCKD distiller_zoo/HKD.py), without β.
 
     Reference behaviour (default): ``init_weight * L_0 + L_1 + L_2 + ...`` — the decayed weight is
-    computed but never applied (§6.2.3). With ``fix_layer_decay=True`` layer ``l`` gets
-    ``init_weight * decay**l``. Computed in float32.
+    computed but never applied (SemCKD distiller_zoo/HKD.py). With ``fix_layer_decay=True`` layer
+    ``l`` gets ``init_weight * decay**l``. Computed in float32.
     """
     if len(s_feats) == 0 or len(t_feats) == 0:
         raise ValueError('hkd_loss needs at least one student and one teacher feature map')
@@ -88,7 +88,7 @@ def hkd_loss(s_feats: Sequence[torch.Tensor],
 
 @MODELS.register_module()
 class HKDLoss(nn.Module):
-    """``loss_weight * hkd_loss(s_stages, t_stages)`` (``source='stages'``; β = 1 in [S]).
+    """``loss_weight * hkd_loss(s_stages, t_stages)`` (``source='stages'``; β = 1 in SemCKD).
 
     Args:
         init_weight (float): weight of the first layer, 100 (``--hkd_initial_weight``).

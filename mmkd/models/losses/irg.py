@@ -1,6 +1,6 @@
 """IRG: instance relationship graph distillation (Liu et al., CVPR-19), as in SemCKD's code.
 
-Spec: specs/semckd_and_classic_kd.md §2.9 (reference: [S] distiller_zoo/IRG.py).
+Reference: SemCKD distiller_zoo/IRG.py.
 """
 import contextlib
 from typing import Sequence
@@ -57,7 +57,7 @@ def irg_loss(f_s: torch.Tensor,
              w_graph: float = 1.0,
              w_transform: float = 1.0,
              edge_transform: bool = True) -> torch.Tensor:
-    """IRG loss (§2.9), without β::
+    """IRG loss (SemCKD distiller_zoo/IRG.py), without β::
 
         L_graph = MSE(pdist(f_s), pdist(f_t)) [+ MSE(f_s, f_t) if the shapes are equal]
         L = w_graph * L_graph + w_transform * sum over pairs (l1, l2) = (0,1), (2,3), ... of
@@ -88,7 +88,7 @@ def irg_loss(f_s: torch.Tensor,
 
 @MODELS.register_module()
 class IRGLoss(nn.Module):
-    """``loss_weight * irg_loss(...)`` (β = 0.005 in [S]'s script).
+    """``loss_weight * irg_loss(...)`` (β = 0.005 in SemCKD's script).
 
     ``forward(s_feats, t_feats)``: with the default ``source='emb'`` each side is the pooled
     embedding ``(B, C)``. For the optional transform loss give lists, ``[emb, l_0, l_1, ...]``

@@ -1,6 +1,6 @@
 """Vanilla knowledge distillation (Hinton et al., 2015).
 
-Spec: specs/semckd_and_classic_kd.md §0.2 (``DistillKL``).
+Reference: RepDistiller/SemCKD distiller_zoo/KD.py ``DistillKL``.
 """
 import torch
 import torch.nn as nn
@@ -32,10 +32,10 @@ class KDLoss(nn.Module):
 
     The KL is summed over the classes and averaged over the batch ("batchmean"), which is what
     RepDistiller/SemCKD's ``DistillKL`` computes (sum-reduced ``kl_div`` divided by B); see
-    specs/semckd_and_classic_kd.md §0.2. ``tau = 4`` is the reference ``--kd_T``.
+    RepDistiller/SemCKD distiller_zoo/KD.py DistillKL. ``tau = 4`` is the reference ``--kd_T``.
 
     ``loss_weight`` is the reference α: 1 in SemCKD's convention (``-r 1 -a 1``), 0.9 for
-    RepDistiller's KD row (``-r 0.1 -a 0.9``), §0 item 2.
+    RepDistiller's KD row (``-r 0.1 -a 0.9``), RepDistiller/SemCKD helper/loops.py train_distill.
 
     Args:
         tau: temperature T.

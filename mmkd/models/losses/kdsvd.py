@@ -1,6 +1,6 @@
 """KDSVD: self-supervised KD with SVD (Lee et al., ECCV-18), as in RepDistiller's code.
 
-Spec: specs/semckd_and_classic_kd.md §2.15 (reference: [R] distiller_zoo/KDSVD.py).
+Reference: RepDistiller distiller_zoo/KDSVD.py.
 """
 import contextlib
 from typing import Sequence, Tuple

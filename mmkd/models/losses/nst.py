@@ -1,4 +1,4 @@
-"""Neuron selectivity transfer (Huang & Wang, 2017), specs/semckd_and_classic_kd.md §2.14."""
+"""Neuron selectivity transfer (Huang & Wang, 2017), RepDistiller distiller_zoo/NST.py."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -32,7 +32,7 @@ def nst_loss(s_feats, t_feats) -> torch.Tensor:
 @MODELS.register_module()
 class NSTLoss(nn.Module):
     """NST: ``L = loss_weight · Σ_i MMD²_poly(F_s^i, F_t^i)`` over the stage maps (see
-    :func:`nst_loss`). β = 50 (specs §2.14).
+    :func:`nst_loss`). β = 50 (RepDistiller distiller_zoo/NST.py).
 
     Args:
         loss_weight: β (50).

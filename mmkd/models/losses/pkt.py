@@ -1,5 +1,5 @@
-"""Probabilistic knowledge transfer (Passalis & Tefas, ECCV 2018), specs/semckd_and_classic_kd.md
-§2.7."""
+"""Probabilistic knowledge transfer (Passalis & Tefas, ECCV 2018), RepDistiller/SemCKD
+distiller_zoo/PKT.py."""
 import torch
 import torch.nn as nn
 
@@ -28,7 +28,7 @@ def pkt_loss(s_emb: torch.Tensor, t_emb: torch.Tensor, eps: float = 1e-7) -> tor
 class PKTLoss(nn.Module):
     """PKT: ``L = loss_weight · mean(P_t · log((P_t + ε)/(P_s + ε)))`` on the pooled vectors —
     a KL between the cosine-similarity conditional distributions, mean- (not sum-) reduced over
-    the B×B grid. β = 30000 (specs §2.7).
+    the B×B grid. β = 30000 (RepDistiller/SemCKD distiller_zoo/PKT.py).
 
     Args:
         eps: ε (1e-7).

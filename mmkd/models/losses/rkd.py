@@ -1,4 +1,4 @@
-"""Relational KD (Park et al., CVPR 2019), specs/semckd_and_classic_kd.md §2.6."""
+"""Relational KD (Park et al., CVPR 2019), RepDistiller/SemCKD distiller_zoo/RKD.py."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -49,7 +49,8 @@ def rkd_loss(s_emb: torch.Tensor, t_emb: torch.Tensor, w_d: float = 25.0,
 @MODELS.register_module()
 class RKDLoss(nn.Module):
     """Relational KD: ``L = loss_weight · (w_d · L_distance + w_a · L_angle)`` on the pooled
-    vectors, ``w_d = 25``, ``w_a = 50``, β = 1 (specs §2.6). See :func:`rkd_loss`.
+    vectors, ``w_d = 25``, ``w_a = 50``, β = 1 (RepDistiller/SemCKD distiller_zoo/RKD.py). See
+    :func:`rkd_loss`.
 
     Needs a batch of at least 2 samples (the mean positive distance is undefined otherwise).
 

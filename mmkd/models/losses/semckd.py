@@ -1,6 +1,6 @@
 """SemCKD loss: attention-weighted cross-layer MSE (Chen et al., AAAI-21).
 
-Spec: specs/semckd_and_classic_kd.md §1.4 (reference: [S] distiller_zoo/SemCKD.py).
+Reference: SemCKD distiller_zoo/SemCKD.py.
 """
 import contextlib
 from typing import Sequence
@@ -22,7 +22,7 @@ def _fp32_region(t: torch.Tensor):
 def semckd_loss(proj_s: Sequence[Sequence[torch.Tensor]],
                 t_aligned: Sequence[Sequence[torch.Tensor]],
                 alpha: torch.Tensor) -> torch.Tensor:
-    """SemCKD loss (§1.4)::
+    """SemCKD loss (SemCKD paper Eq. for L_SemCKD; SemCKD distiller_zoo/SemCKD.py)::
 
         d[b,i,j] = mean_{c,h,w} (proj_s[i][j][b] - t_aligned[i][j][b])^2
         L = ( sum_b sum_i sum_j alpha[b,i,j] * d[b,i,j] ) / (B * S)

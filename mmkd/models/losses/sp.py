@@ -1,4 +1,4 @@
-"""Similarity-preserving KD (Tung & Mori, ICCV 2019), specs/semckd_and_classic_kd.md §2.3."""
+"""Similarity-preserving KD (Tung & Mori, ICCV 2019), RepDistiller/SemCKD distiller_zoo/SP.py."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -27,7 +27,8 @@ def sp_loss(s_feats, t_feats) -> torch.Tensor:
 class SPLoss(nn.Module):
     """Similarity preserving: ``L = loss_weight · ‖Ĝ_t − Ĝ_s‖_F² / B²`` on the last stage map.
 
-    ``G = F Fᵀ`` (B×B) of the flattened map, each row L2-normalised. β = 3000 (specs §2.3).
+    ``G = F Fᵀ`` (B×B) of the flattened map, each row L2-normalised. β = 3000 (RepDistiller/SemCKD
+    distiller_zoo/SP.py).
 
     Args:
         loss_weight: β (3000).

@@ -1,5 +1,5 @@
 """Tf-KD losses (Yuan et al., CVPR 2020, "Revisiting Knowledge Distillation via Label Smoothing
-Regularization"), faithful to the reference code (``my_loss_function.py``); specs/tfkd.md.
+Regularization"), faithful to the reference code (``my_loss_function.py``); docs/tfkd.md.
 
 Three losses:
 
@@ -10,12 +10,13 @@ Three losses:
 * :class:`TfKDLabelSmoothingLoss` — the reference label smoothing (``loss_label_smoothing``), a
   classification-head loss.
 
-**KL scale (spec §0, §10 G1).** The reference computes every KL with ``nn.KLDivLoss()``, whose
-default reduction in torch 1.2 averages over all ``N·K`` elements, i.e. the proper per-sample KL
-averaged over the batch (``batchmean``) divided by the number of classes ``K``. These losses take
-``reduction='elementwise_mean'`` (the default: the reference's scale, so the reference's
-``alpha``/``multiplier`` values are used as they are) or ``reduction='batchmean'`` (the
-mathematically proper KL; then the reference's weights must be divided by ``K`` to reproduce it).
+**KL scale (Tf-KD my_loss_function.py; docs/tfkd.md G1).** The reference computes every KL with
+``nn.KLDivLoss()``, whose default reduction in torch 1.2 averages over all ``N·K`` elements, i.e.
+the proper per-sample KL averaged over the batch (``batchmean``) divided by the number of classes
+``K``. These losses take ``reduction='elementwise_mean'`` (the default: the reference's scale, so
+the reference's ``alpha``/``multiplier`` values are used as they are) or ``reduction='batchmean'``
+(the mathematically proper KL; then the reference's weights must be divided by ``K`` to reproduce
+it).
 Conversion to mmkd's :class:`KDLoss` (batchmean, multiplies ``tau²``)::
 
     TfKDLoss(alpha=a, tau=T, multiplier=m)  ==  KDLoss(tau=T, loss_weight=a * m / K)
@@ -88,7 +89,7 @@ def tfkd_kd_loss(s_logits: torch.Tensor,
 
 @MODELS.register_module()
 class TfKDLoss(nn.Module):
-    """The KD term of Tf-KD's ``loss_kd`` / ``loss_kd_self`` (spec §1, §2).
+    """The KD term of Tf-KD's ``loss_kd`` / ``loss_kd_self`` (Tf-KD my_loss_function.py).
 
     Reference (``my_loss_function.py``)::
 
@@ -185,9 +186,9 @@ def virtual_teacher(labels: torch.Tensor,
                     num_classes: int,
                     temperature: float,
                     correct_prob: float = REFERENCE_CORRECT_PROB) -> torch.Tensor:
-    """The Tf-KD_reg target ``softmax(P / T)`` (spec §3): ``P[i, y_i] = a``, ``(1 − a)/(K − 1)``
-    elsewhere — *probabilities* fed to softmax as if they were logits, as the reference does.
-    With K = 100 the target is almost uniform (true class ≈ 0.0110 at T = 10)."""
+    """The Tf-KD_reg target ``softmax(P / T)`` (Tf-KD my_loss_function.py): ``P[i, y_i] = a``, ``(1
+    − a)/(K − 1)`` elsewhere — *probabilities* fed to softmax as if they were logits, as the
+    reference does. With K = 100 the target is almost uniform (true class ≈ 0.0110 at T = 10)."""
     p = torch.full((labels.shape[0], num_classes), (1.0 - correct_prob) / (num_classes - 1),
                    dtype=torch.float32, device=labels.device)
     p.scatter_(1, labels.reshape(-1, 1), correct_prob)
@@ -196,8 +197,9 @@ def virtual_teacher(labels: torch.Tensor,
 
 @MODELS.register_module()
 class TfKDRegularizationLoss(_HeadLoss):
-    """Tf-KD_reg, the manually designed virtual teacher (``--regularization``; spec §3, G2), as
-    the ``loss`` of a plain classification head (``LinearClsHead(loss=dict(type=...))``).
+    """Tf-KD_reg, the manually designed virtual teacher (``--regularization``; Tf-KD
+    my_loss_function.py; docs/tfkd.md G2), as the ``loss`` of a plain classification head
+    (``LinearClsHead(loss=dict(type=...))``).
 
     ``variant='code'`` (default, the reference code)::
 
@@ -268,7 +270,7 @@ class TfKDRegularizationLoss(_HeadLoss):
 
 def smoothed_targets(labels: torch.Tensor, num_classes: int,
                      epsilon: float = REFERENCE_EPSILON) -> torch.Tensor:
-    """``1 − ε`` on the true class and ``ε/(K − 1)`` on every other class (spec §4, G3)."""
+    """``1 − ε`` on the true class and ``ε/(K − 1)`` on every other class (docs/tfkd.md G3)."""
     t = torch.full((labels.shape[0], num_classes), epsilon / (num_classes - 1),
                    dtype=torch.float32, device=labels.device)
     return t.scatter_(1, labels.reshape(-1, 1), 1.0 - epsilon)
@@ -276,7 +278,8 @@ def smoothed_targets(labels: torch.Tensor, num_classes: int,
 
 @MODELS.register_module()
 class TfKDLabelSmoothingLoss(_HeadLoss):
-    """The reference's label smoothing (``--label_smoothing``; spec §4, G3), a head loss::
+    """The reference's label smoothing (``--label_smoothing``; Tf-KD my_loss_function.py;
+    docs/tfkd.md G3), a head loss::
 
         L = −(1/N) Σ_i Σ_k t_ik · log_softmax(z)_ik,   t = 1 − ε (true class), ε/(K − 1) (others)
 

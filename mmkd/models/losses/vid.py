@@ -1,5 +1,5 @@
-"""Variational information distillation (Ahn et al., CVPR 2019), specs/semckd_and_classic_kd.md
-§2.5."""
+"""Variational information distillation (Ahn et al., CVPR 2019), RepDistiller/SemCKD
+distiller_zoo/VID.py."""
 import torch
 import torch.nn as nn
 
@@ -37,7 +37,8 @@ class VIDLoss(nn.Module):
     ``μ_i`` (a 3-layer 1×1-conv regressor) and ``σ_i² = softplus(log_scale_i) + 1e-5`` belong to
     :class:`mmkd.models.connectors.VIDConnector`, which must be attached: it pools the larger map
     of each pair to the smaller and returns ``(means, targets, variances)``, the three arguments of
-    :meth:`forward`. Pairs are the stage maps ``feat[1:-1]``. β = 1 (specs §2.5).
+    :meth:`forward`. Pairs are the stage maps ``feat[1:-1]``. β = 1 (RepDistiller/SemCKD
+    distiller_zoo/VID.py).
 
     Args:
         loss_weight: β (1).

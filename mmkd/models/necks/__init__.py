@@ -1,4 +1,6 @@
-"""Every module in this folder is imported so its registered classes are available by name."""
-from mmkd.utils.import_all import import_submodules
+"""Necks."""
+from .dropout_gap import GlobalAveragePoolingDropout
 
-import_submodules(__name__)
+__all__ = [
+    'GlobalAveragePoolingDropout'
+]

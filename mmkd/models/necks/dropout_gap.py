@@ -1,6 +1,6 @@
 """Global average pooling followed by dropout (Tf-KD's CIFAR GoogLeNet classifier path).
 
-The reference (Tf-KD ``model/googlenet.py``, specs/tfkd.md §7) runs
+The reference (Tf-KD ``model/googlenet.py``, Tf-KD model/*.py) runs
 ``AdaptiveAvgPool2d(1) → Dropout2d(0.4) → flatten → Linear``. ``Dropout2d`` is applied to the
 pooled ``N×C×1×1`` map, i.e. it drops whole (1×1) channels, which is element-wise dropout of the
 pooled vector with the ``1/(1-p)`` rescaling. This neck keeps that exact order and applies

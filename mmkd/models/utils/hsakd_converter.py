@@ -1,4 +1,4 @@
-"""Key mapping of HSAKD/HSSAKD checkpoints (``--layout hsakd``, specs/hsakd.md §1.1).
+"""Key mapping of HSAKD/HSSAKD checkpoints (``--layout hsakd``; HSAKD models/*.py).
 
 The reference scripts save ``{'net': state_dict, 'acc', 'epoch', 'optimizer'}`` where the state
 dict holds ``backbone.<plain network key>`` and ``auxiliary_classifier.<branch key>``:

@@ -1,8 +1,9 @@
 """The 4-rotation self-supervised augmentation of HSAKD/HSSAKD as a batch operation on the device.
 
-specs/hsakd.md §2: the rotation runs on the batch **after** the per-sample transforms (crop, flip,
-normalisation), so the four copies of an image share its crop and flip. Every image ``x_i`` becomes
-four rows ``rot90(x_i, r)`` for ``r = 0..3`` (counter-clockwise quarter turns in the (H, W) plane),
+HSAKD train_*_cifar.py: the rotation runs on the batch **after** the per-sample transforms (crop,
+flip, normalisation), so the four copies of an image share its crop and flip. Every image ``x_i``
+becomes four rows ``rot90(x_i, r)`` for ``r = 0..3`` (counter-clockwise quarter turns in the (H, W)
+plane),
 stacked **sample-major**::
 
     [x0·r0, x0·r1, x0·r2, x0·r3, x1·r0, x1·r1, ...]
@@ -66,7 +67,8 @@ def unrotated_rows(rows: torch.Tensor) -> torch.Tensor:
 
 def rotation_summed_class_logits(joint_logits: torch.Tensor) -> torch.Tensor:
     """``[B, 4C]`` joint-label logits → ``[B, C]`` by summing the raw logits of the 4 rotations of
-    each class (the reference's monitoring-only "class accuracy" of an aux branch, §2)."""
+    each class (the reference's monitoring-only "class accuracy" of an aux branch, HSAKD
+    train_student_cifar.py)."""
     b, k = joint_logits.shape
     if k % NUM_ROTATIONS:
         raise ValueError(f'joint logits need a multiple of {NUM_ROTATIONS} columns, got {k}')

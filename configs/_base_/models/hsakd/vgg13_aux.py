@@ -1,6 +1,6 @@
-# vgg13 with HSAKD's auxiliary branches (specs/hsakd.md §1): the plain vgg13 classifier
-# (same keys, 9,462,180 params) + 4 branches (37,049,664 params, each ending in Linear(d, 400)).
-# taps 64@32 (ReLU(block0)), 128@16, 256@8, 512@4 (ReLU(block4)); branches end at 512@1.
+# vgg13 with HSAKD's auxiliary branches (HSAKD models/*.py, the *_aux networks): the plain vgg13
+# classifier (same keys, 9,462,180 params) + 4 branches (37,049,664 params, each ending in Linear(d,
+# 400)). taps 64@32 (ReLU(block0)), 128@16, 256@8, 512@4 (ReLU(block4)); branches end at 512@1.
 # Reference quirk kept: the aux init function is never called, so the branches keep PyTorch's
 # default init.
 _base_ = ['../vgg13.py']

@@ -1,5 +1,5 @@
-# wrn40_2 with HSAKD's auxiliary branches (specs/hsakd.md §1): the plain wrn40_2 classifier
-# (same keys, 2,255,156 params) + 3 branches (5,769,328 params, each ending in Linear(d, 400)).
-# taps 32@32, 64@16, 128@8 (raw block sums); branches end in BN-ReLU 128@8.
+# wrn40_2 with HSAKD's auxiliary branches (HSAKD models/*.py, the *_aux networks): the plain wrn40_2
+# classifier (same keys, 2,255,156 params) + 3 branches (5,769,328 params, each ending in Linear(d,
+# 400)). taps 32@32, 64@16, 128@8 (raw block sums); branches end in BN-ReLU 128@8.
 _base_ = ['../wrn40_2.py']
 model = dict(type='AuxBranchClassifier', aux_branches=dict(type='WRNAuxBranches'))

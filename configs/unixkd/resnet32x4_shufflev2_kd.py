@@ -1,0 +1,13 @@
+# KD baseline of UNIXKD, resnet32x4 -> ShuffleV2 (xuguodong03/UNIXKD command/command.sh:
+#   --strategy 0 --k 64 --b 64 --w 1000 --lr 0.01).
+# Published: 75.07 top-1 at 100% computation (README, CIFAR-100, mean of 4 runs);
+#   UNIXKD 76.86 at 78.92%; teacher 79.63, student 73.12, Ft/Fs 23.49.
+# Teacher: configs/baselines/resnet32x4_cifar100.py (the recipe of UNIXKD's teacher.py);
+#   the README's published resnet32x4: --layout unixkd, then model.teacher_ckpt (docs/unixkd.md).
+_base_ = ['../_base_/methods/unixkd_kd.py']
+model = dict(
+    student=dict(cfg_path='configs/_base_/models/shufflev2.py'),
+    teacher=dict(cfg_path='configs/_base_/models/resnet32x4.py'),
+    teacher_ckpt='work_dirs/baselines/resnet32x4_cifar100/epoch_240.pth',
+)
+optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -1,0 +1,13 @@
+# UNIXKD, wrn_40_2 -> ShuffleV1 (xuguodong03/UNIXKD command/command.sh:
+#   --strategy 3 --k 48 --b 32 --w 10 --lr 0.01).
+# Published: 77.06 top-1 at 84.79% of KD's computation (README, CIFAR-100, mean of 4 runs);
+#   KD baseline 76.04 (100%); teacher 76.46, student 70.77, Ft/Fs 8.22.
+# Teacher: configs/baselines/wrn40_2_cifar100.py (the recipe of UNIXKD's teacher.py);
+#   the README's published wrn_40_2: --layout unixkd, then model.teacher_ckpt (docs/unixkd.md).
+_base_ = ['../_base_/methods/unixkd.py']
+model = dict(
+    student=dict(cfg_path='configs/_base_/models/shufflev1.py'),
+    teacher=dict(cfg_path='configs/_base_/models/wrn40_2.py'),
+    teacher_ckpt='work_dirs/baselines/wrn40_2_cifar100/epoch_240.pth',
+)
+optim_wrapper = dict(optimizer=dict(lr=0.01))
