@@ -1,4 +1,6 @@
-"""Heads: HSAKD's self-supervised auxiliary branches, one builder per architecture."""
+"""Heads: HSAKD's self-supervised auxiliary branches (one builder per architecture), FFSD's
+fusion, trans-fusion and decoder modules."""
+from .ffsd_modules import FFSDDecoder, FFSDFusionModule, FFSDTransFusion
 from .hsakd_branches import (AuxBranch, AuxBranches, MobileNetV2AuxBranches, ResNetCifarAuxBranches,
                              ResNetImageNetAuxBranches, ResNetV2CifarAuxBranches,
                              ShuffleV1AuxBranches, ShuffleV2AuxBranches, VGGAuxBranches,
@@ -7,5 +9,6 @@ from .hsakd_branches import (AuxBranch, AuxBranches, MobileNetV2AuxBranches, Res
 __all__ = [
     'AuxBranch', 'AuxBranches', 'MobileNetV2AuxBranches', 'ResNetCifarAuxBranches',
     'ResNetImageNetAuxBranches', 'ResNetV2CifarAuxBranches', 'ShuffleV1AuxBranches',
-    'ShuffleV2AuxBranches', 'VGGAuxBranches', 'WRNAuxBranches'
+    'ShuffleV2AuxBranches', 'VGGAuxBranches', 'WRNAuxBranches',
+    'FFSDDecoder', 'FFSDFusionModule', 'FFSDTransFusion'
 ]

@@ -4,6 +4,8 @@ from .at import ATLoss, at_loss
 from .cc import CCLoss, cc_loss
 from .crd import CRDLoss, crd_nce_loss
 from .dkd import DKDLoss, dkd_loss
+from .ffsd import (FFSDAttentionLoss, FFSDDiversityLoss, FFSDKDLoss, FFSDMutualLoss,
+                   FFSDReconstructionLoss)
 from .fitnet import FitNetLoss, fitnet_loss
 from .fsp import FSPLoss, fsp_loss
 from .ft import FTLoss, FTReconstructionLoss, ft_loss, ft_reconstruction_loss
@@ -26,5 +28,6 @@ __all__ = [
     'irg_loss', 'KDLoss', 'kd_loss', 'KDSVDLoss', 'kdsvd_loss', 'NSTLoss', 'nst_loss', 'PKTLoss',
     'pkt_loss', 'RKDLoss', 'rkd_loss', 'SemCKDLoss', 'semckd_loss', 'SPLoss', 'sp_loss',
     'TfKDLabelSmoothingLoss', 'TfKDLoss', 'TfKDRegularizationLoss', 'tfkd_kd_loss', 'VIDLoss',
-    'vid_loss'
+    'vid_loss',
+    'FFSDAttentionLoss', 'FFSDDiversityLoss', 'FFSDKDLoss', 'FFSDMutualLoss', 'FFSDReconstructionLoss'
 ]
