@@ -10,8 +10,9 @@ from mmengine.runner import Runner
 
 from tests.utils import ROOT, shrink_config
 
-CONFIGS = sorted(osp.relpath(p, ROOT) for p in glob.glob(osp.join(ROOT, 'configs', 'ffsd', '**',
-                                                                 '*.py'), recursive=True))
+CONFIGS = sorted(
+    osp.relpath(p, ROOT)
+    for p in glob.glob(osp.join(ROOT, 'configs', 'ffsd', '**', '*.py'), recursive=True))
 QUICK = {'configs/ffsd/resnet20.py', 'configs/ffsd/eval/resnet20_leader.py'}
 
 

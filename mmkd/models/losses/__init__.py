@@ -29,5 +29,6 @@ __all__ = [
     'pkt_loss', 'RKDLoss', 'rkd_loss', 'SemCKDLoss', 'semckd_loss', 'SPLoss', 'sp_loss',
     'TfKDLabelSmoothingLoss', 'TfKDLoss', 'TfKDRegularizationLoss', 'tfkd_kd_loss', 'VIDLoss',
     'vid_loss',
-    'FFSDAttentionLoss', 'FFSDDiversityLoss', 'FFSDKDLoss', 'FFSDMutualLoss', 'FFSDReconstructionLoss'
+    'FFSDAttentionLoss', 'FFSDDiversityLoss', 'FFSDKDLoss', 'FFSDMutualLoss',
+    'FFSDReconstructionLoss'
 ]
