@@ -19,12 +19,15 @@ REFERENCE_PARAMS = {'resnet20': (278324, 287476), 'resnet32': (472756, 481908),
                     # models/wideresnet_cifar.py wideresnet1602 / 4002, trans_fusion_info (128, 2)
                     'wrn16_2': (704420, 739108), 'wrn40_2': (2258084, 2292772),
                     # models/densenet_cifar.py DenseNet(), trans_fusion_info (456, 2)
-                    'densenet40': (1100428, 1523140)}
+                    'densenet40': (1100428, 1523140),
+                    # models/googlenet_cifar.py googlenet(), trans_fusion_info (1024, 2)
+                    'googlenet': (6258500, 8371012)}
 RESNET_TAPS = [(16, 32, 32), (32, 16, 16), (64, 8, 8)]
 TAPS = {'resnet20': RESNET_TAPS, 'resnet32': RESNET_TAPS, 'resnet56': RESNET_TAPS,
         'wrn16_2': [(32, 32, 32), (64, 16, 16), (128, 8, 8)],
         'wrn40_2': [(32, 32, 32), (64, 16, 16), (128, 8, 8)],
-        'densenet40': [(168, 32, 32), (312, 16, 16), (456, 8, 8)]}
+        'densenet40': [(168, 32, 32), (312, 16, 16), (456, 8, 8)],
+        'googlenet': [(480, 32, 32), (832, 16, 16), (1024, 8, 8)]}
 
 
 def build(path, **overrides):
@@ -68,6 +71,9 @@ def test_densenet_decoder_matches_the_reference():
     model = build('configs/ffsd/densenet40.py')
     assert count(model.part('decoder_leader')) == 1753152  # DIYSelfDistillationModel([456,...])
     assert count(model.part('fusion')) == 472516  # FusionModule(456, 100, 8, 2)
+    model = build('configs/ffsd/googlenet.py')
+    assert count(model.part('decoder_leader')) == 11264576  # DIYSelfDistillationModel([1024,..])
+    assert count(model.part('fusion')) == 2224228  # FusionModule(1024, 100, 8, 2)
 
 
 def test_auxiliary_modules_match_the_reference():

@@ -2,6 +2,7 @@
 from .base import BackboneFeatures, BaseBackbone
 from .densenet_cifar import DenseNetCifar
 from .ffsd_densenet import FFSDDenseNet
+from .ffsd_googlenet import FFSDGoogLeNet
 from .ffsd_wrn import FFSDWideResNet
 from .googlenet_cifar import GoogLeNetCifar
 from .mobilenetv2_cifar import MobileNetV2Cifar
@@ -21,5 +22,6 @@ __all__ = [
     'BackboneFeatures', 'BaseBackbone', 'DenseNetCifar', 'GoogLeNetCifar', 'MobileNetV2Cifar',
     'MobileNetV2HSAKD', 'MobileNetV2TfKD', 'ResNetCifar', 'ResNetImageNet', 'ResNetV2Cifar',
     'ResNeXtCifar', 'ShuffleNetV1Cifar', 'ShuffleNetV2Cifar', 'ShuffleNetV2TfKD', 'VGGCifar',
-    'WideResNetCifar', 'FFSDWideResNet', 'FFSDDenseNet'
+    'WideResNetCifar', 'FFSDWideResNet', 'FFSDDenseNet',
+    'FFSDGoogLeNet'
 ]
