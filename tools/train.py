@@ -3,6 +3,7 @@
     python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]] [--amp]
                           [--cfg-options key=value ...] [--launcher none|pytorch|slurm]
                           [--seeds 0 1 2] [--vis-backend tensorboard|wandb]
+                          [--device-aug] [--channels-last] [--compile]
 """
 import argparse
 import os
@@ -15,8 +16,11 @@ from mmkd.utils.cli import (CfgOptionsAction, build_runner, check_tool_args, che
                             setup_for_tools, user_errors_as_messages)
 from mmkd.utils.config_check import check_config, load_config
 from mmkd.utils.resume import find_resumable_checkpoint
+from mmkd.utils.fast_path import add_fast_path_hooks, configure_amp, use_device_augmentation
 from mmkd.utils.seeds import run_seeds
 from mmkd.utils.vis_backends import VIS_BACKENDS, add_vis_backends
+from mmkd.engine.hooks.checkpoint_safety_hook import ensure_checkpoint_safety_hooks
+from mmkd.utils.work_dir_lock import lock_work_dir_of_run
 
 
 def parse_args():
@@ -36,6 +40,12 @@ def parse_args():
         help='override settings of the config, e.g. model.teacher_ckpt=PATH')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
+    parser.add_argument('--device-aug', action='store_true',
+                        help='random crop + flip batched on the device (same images, faster)')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='channels_last memory format for the networks and their inputs')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the networks (eager fallback with a message)')
     parser.add_argument(
         '--vis-backend', action='append', choices=sorted(VIS_BACKENDS), default=[],
         help='also log to TensorBoard / Weights & Biases (optional packages; repeatable)')
@@ -71,10 +81,10 @@ def merge_args(cfg: Config, args) -> Config:
     elif cfg.get('work_dir') is None:
         cfg.work_dir = default_work_dir(args.config)
     if args.amp:
-        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper == 'OptimWrapper':
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        configure_amp(cfg)
+    if args.device_aug:
+        use_device_augmentation(cfg)
+    add_fast_path_hooks(cfg, args.channels_last, args.compile)
     if args.resume == 'auto':
         # the newest *complete* checkpoint (a crash may leave a dangling last_checkpoint)
         cfg.resume = True
@@ -107,7 +117,9 @@ def main():
         setup_for_tools(cfg)
         check_config(cfg, args.config)
         check_work_dir(cfg.work_dir)
+        lock_work_dir_of_run(cfg.work_dir)  # before anything is written there
         runner = build_runner(cfg)
+        ensure_checkpoint_safety_hooks(runner)
         runner.train()
 
 

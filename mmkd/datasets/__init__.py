@@ -1,4 +1,5 @@
 """Datasets, dataset wrappers, samplers and transforms."""
+from .batch_augment_params import DrawCropFlip, PadBorder
 from .cifar import CIFAR10, CIFAR100
 from .crd_sampler import CRDInstanceSampleDataset
 from .digits import Digits
@@ -11,6 +12,7 @@ from .tiny_imagenet import TinyImageNet, write_tiny_imagenet
 from .wrapper_utils import ClassificationDatasetWrapper
 
 __all__ = [
+    'DrawCropFlip', 'PadBorder',
     'CIFAR10', 'CIFAR100', 'CRDInstanceSampleDataset', 'Digits', 'ClassBalancedSubset',
     'RandomRotation', 'EpochSeededSampler', 'SeedAugmentation', 'STL10', 'write_tiny_stl10',
     'write_tiny_cifar', 'TinyImageNet', 'write_tiny_imagenet', 'ClassificationDatasetWrapper'

@@ -18,8 +18,8 @@ from mmpretrain.datasets.categories import CIFAR10_CATEGORIES, CIFAR100_CATEGORI
 
 from mmkd.registry import DATASETS
 from mmkd.utils.errors import DatasetError
-from mmkd.utils.safe_unpickle import UnsafePickleError, load_plain_pickle
 from mmkd.utils.run_checks import check_labels
+from mmkd.utils.safe_unpickle import UnsafePickleError, load_plain_pickle
 from .archive import ensure_extracted, run_on_rank0
 
 

@@ -3,7 +3,7 @@ and separate-DDP wrappers for gloo runs, and the benchmark loop."""
 from .benchmark import BenchmarkTrainLoop
 from .cpu_sync_bn import (CPUSyncBatchNorm, CPUSyncDistributedDataParallel,
                           convert_cpu_sync_batchnorm)
-from .hooks import (CheckpointCompatibilityHook, DistillationEpochHook, KeepCheckpointsHook,
+from .hooks import (ChannelsLastHook, CheckpointCompatibilityHook, CompileNetworksHook, DistillationEpochHook, KeepCheckpointsHook,
                     NaNGuardHook, NonFiniteLossError, PeerSelectionHook, ReproducibleEpochHook,
                     StudentCheckpointHook, TeacherEvalHook)
 from .linear_warmup_lr import LinearWarmUpLR
@@ -11,7 +11,7 @@ from .online_ddp import CPUSyncSeparateDistributedDataParallel
 from .optimizers import OnlinePartsOptimWrapperConstructor
 
 __all__ = [
-    'BenchmarkTrainLoop', 'CPUSyncBatchNorm', 'CPUSyncDistributedDataParallel',
+    'BenchmarkTrainLoop', 'ChannelsLastHook', 'CompileNetworksHook', 'CPUSyncBatchNorm', 'CPUSyncDistributedDataParallel',
     'CPUSyncSeparateDistributedDataParallel', 'convert_cpu_sync_batchnorm', 'LinearWarmUpLR',
     'OnlinePartsOptimWrapperConstructor', 'CheckpointCompatibilityHook', 'DistillationEpochHook',
     'KeepCheckpointsHook', 'NaNGuardHook', 'NonFiniteLossError', 'PeerSelectionHook',

@@ -3,6 +3,5 @@ from .online_accuracy import OnlineNetworksAccuracy
 from .ss_accuracy import RotationSSAccuracy
 
 __all__ = [
-    'RotationSSAccuracy',
-    'OnlineNetworksAccuracy'
+    'RotationSSAccuracy', 'OnlineNetworksAccuracy'
 ]

@@ -457,6 +457,7 @@ def load_config(path: str, options: Optional[dict] = None):
 
 def _similar_configs(path: str) -> str:
     import glob
+
     from mmkd.models.distillers.builder_utils import PACKAGE_ROOT
     root = osp.join(PACKAGE_ROOT, 'configs')
     names = [osp.relpath(p, PACKAGE_ROOT)

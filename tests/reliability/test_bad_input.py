@@ -158,10 +158,12 @@ def test_file_that_is_not_a_checkpoint(tiny_cifar_root, tmp_path, kind, route):
     assert 'i-trust-this-file' not in message and 'pickled an' not in message
     assert len(message.strip().splitlines()) == 1
 # end rel-exec
+
+
 # rel-msg ----------------------------------------------------------------------------------------
-# Messages for bad configs, options and tool arguments, checked by calling the tools' main() in this
-# process (cheap: no interpreter start, most cases stop before any data is read); the runs that
-# train or start several processes are subprocesses marked slow.
+# Messages for bad configs, options and tool arguments, checked by calling the tools' main() in a
+# forked copy of the test process (cheap: no interpreter start or imports, most cases stop before
+# any data is read); the runs that train or start several processes are subprocesses marked slow.
 import importlib.util  # noqa: E402
 import pickle  # noqa: E402
 import signal  # noqa: E402
@@ -556,6 +558,8 @@ def test_stopped_rank_times_out_with_a_message(tiny_cifar_root, tmp_path):
     assert last.startswith('mmkd error: A collective operation between the processes timed '
                            'out'), out[-4000:]
     assert 'env_cfg.dist_cfg.timeout=SECONDS' in last
+
+
 def test_dist_scripts_show_the_lowest_rank_own_error_last(tmp_path):
     """The selection in tools/dist_*.sh, with a stand-in for torchrun: rank 1's own error wins over
     rank 0's "another process stopped", is printed once, last, and the files are removed."""

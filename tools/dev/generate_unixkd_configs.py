@@ -1,15 +1,27 @@
 """Write ``configs/unixkd/<teacher>_<student>.py`` and ``<teacher>_<student>_kd.py``.
 
 The pairs and published numbers are the tables of the xuguodong03/UNIXKD README (CIFAR-100
-top-1, mean of 4 runs) and its ``command/command.sh``. Run after changing the table and commit
-the result; ``tests/unixkd/test_unixkd_configs.py`` checks what it wrote.
+top-1, mean of 4 runs) and its ``command/command.sh``; ``configs/unixkd/metafile.yml`` lists
+every config with its pair and published top-1 (:func:`mmkd.utils.load_metafile`). Edit the
+table, run it and commit the result; ``tests/unixkd/test_unixkd_configs.py`` checks the values
+and ``tests/dev/test_config_generators.py`` that the committed files match the table.
 
-    python tools/dev/generate_unixkd_configs.py
+    python tools/dev/generate_unixkd_configs.py [--check | --out DIR]
+
+Only files whose first line is this script's header are rewritten or deleted (the hand-written
+``configs/unixkd/addons/`` is left alone).
 """
-import os
 import os.path as osp
+import sys
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from config_writer import GeneratedFiles, main  # noqa: E402
+
+SCRIPT = osp.basename(__file__)
+BASE = 'configs/unixkd'
+PAPER = dict(Title='Computation-Efficient Knowledge Distillation via Uncertainty-Aware Mixup',
+             URL='https://arxiv.org/abs/2012.09413')
+REPO = 'https://github.com/xuguodong03/UNIXKD'
 
 #: command.sh trains these students with --lr 0.01 (all others 0.05)
 LOW_LR_STUDENTS = {'mobilenetv2', 'shufflev1', 'shufflev2'}
@@ -88,16 +100,36 @@ def pair_config(teacher: str, student: str, kd: bool) -> str:
     return '\n'.join(lines) + '\n'
 
 
-def main() -> None:
-    out_dir = osp.join(ROOT, 'configs', 'unixkd')
-    os.makedirs(out_dir, exist_ok=True)
+def record(teacher: str, student: str, kd: bool) -> dict:
+    """The metafile record of one config (``top1``: the README's KD or UNIXKD number)."""
+    _, _, ratio, kd_acc, unix_acc, comp = PAIRS[(teacher, student)]
+    name = f'{teacher}_{student}{"_kd" if kd else ""}'
+    meta = {'Teacher': MODEL_CONFIG.get(teacher, teacher),
+            'Student': MODEL_CONFIG.get(student, student), 'Training Data': 'CIFAR-100',
+            'Computation': 100.0 if kd else comp, 'Teacher/Student FLOPs': ratio,
+            'Source': {'Paper': 'UNIXKD paper (arXiv 2012.09413), CIFAR-100 tables',
+                       'Code': 'xuguodong03/UNIXKD README.md (mean of 4 runs)'}}
+    return {'Name': f'unixkd_{name}', 'In Collection': 'UNIXKD',
+            'Config': f'{BASE}/{name}.py', 'Metadata': meta,
+            'Results': [{'Task': 'Image Classification', 'Dataset': 'CIFAR-100',
+                         'Metrics': {'Top 1 Accuracy': kd_acc if kd else unix_acc}}]}
+
+
+def build() -> GeneratedFiles:
+    files = GeneratedFiles(SCRIPT, BASE)
+    models = []
     for teacher, student in PAIRS:
         for kd in (False, True):
-            name = f'{teacher}_{student}{"_kd" if kd else ""}.py'
-            with open(osp.join(out_dir, name), 'w') as f:
-                f.write(pair_config(teacher, student, kd))
-    print(f'wrote {2 * len(PAIRS)} configs to {out_dir}')
+            files.add(f'{teacher}_{student}{"_kd" if kd else ""}.py',
+                      pair_config(teacher, student, kd))
+            models.append(record(teacher, student, kd))
+    files.add_yaml('metafile.yml', {
+        'Collections': [{'Name': 'UNIXKD', 'Paper': PAPER, 'Code': [REPO]}],
+        'Models': models
+    }, comment='# the UNIXKD configs of this folder, their teacher/student and the published '
+               'CIFAR-100 top-1\n# (mmkd.utils.load_metafile)\n')
+    return files
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main(build, __doc__.splitlines()[0], BASE))

@@ -5,6 +5,5 @@ from .hsakd_teacher import HSAKDTeacher
 from .linear_eval import LinearEvalClassifier
 
 __all__ = [
-    'AuxBranchClassifier', 'AuxOutputs', 'HSAKDTeacher', 'LinearEvalClassifier',
-    'FFSDClassifier'
+    'AuxBranchClassifier', 'AuxOutputs', 'HSAKDTeacher', 'LinearEvalClassifier', 'FFSDClassifier'
 ]

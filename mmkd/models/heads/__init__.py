@@ -1,5 +1,4 @@
-"""Heads: HSAKD's self-supervised auxiliary branches (one builder per architecture), FFSD's
-fusion, trans-fusion and decoder modules."""
+"""Heads: HSAKD's self-supervised auxiliary branches, one builder per architecture."""
 from .ffsd_modules import FFSDDecoder, FFSDFusionModule, FFSDTransFusion
 from .hsakd_branches import (AuxBranch, AuxBranches, MobileNetV2AuxBranches, ResNetCifarAuxBranches,
                              ResNetImageNetAuxBranches, ResNetV2CifarAuxBranches,
@@ -9,6 +8,6 @@ from .hsakd_branches import (AuxBranch, AuxBranches, MobileNetV2AuxBranches, Res
 __all__ = [
     'AuxBranch', 'AuxBranches', 'MobileNetV2AuxBranches', 'ResNetCifarAuxBranches',
     'ResNetImageNetAuxBranches', 'ResNetV2CifarAuxBranches', 'ShuffleV1AuxBranches',
-    'ShuffleV2AuxBranches', 'VGGAuxBranches', 'WRNAuxBranches',
-    'FFSDDecoder', 'FFSDFusionModule', 'FFSDTransFusion'
+    'ShuffleV2AuxBranches', 'VGGAuxBranches', 'WRNAuxBranches', 'FFSDDecoder', 'FFSDFusionModule',
+    'FFSDTransFusion'
 ]

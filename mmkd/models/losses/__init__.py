@@ -19,6 +19,7 @@ from .rkd import RKDLoss, rkd_loss
 from .semckd import SemCKDLoss, semckd_loss
 from .sp import SPLoss, sp_loss
 from .tfkd import TfKDLabelSmoothingLoss, TfKDLoss, TfKDRegularizationLoss, tfkd_kd_loss
+from .unixkd import UNIXMixupCELoss, UNIXSampleWiseSPLoss, mixup_ce_loss, sample_wise_sp_loss
 from .vid import VIDLoss, vid_loss
 
 __all__ = [
@@ -28,7 +29,7 @@ __all__ = [
     'irg_loss', 'KDLoss', 'kd_loss', 'KDSVDLoss', 'kdsvd_loss', 'NSTLoss', 'nst_loss', 'PKTLoss',
     'pkt_loss', 'RKDLoss', 'rkd_loss', 'SemCKDLoss', 'semckd_loss', 'SPLoss', 'sp_loss',
     'TfKDLabelSmoothingLoss', 'TfKDLoss', 'TfKDRegularizationLoss', 'tfkd_kd_loss', 'VIDLoss',
-    'vid_loss',
-    'FFSDAttentionLoss', 'FFSDDiversityLoss', 'FFSDKDLoss', 'FFSDMutualLoss',
-    'FFSDReconstructionLoss'
+    'vid_loss', 'FFSDAttentionLoss', 'FFSDDiversityLoss', 'FFSDKDLoss', 'FFSDMutualLoss',
+    'FFSDReconstructionLoss', 'UNIXMixupCELoss', 'UNIXSampleWiseSPLoss', 'mixup_ce_loss',
+    'sample_wise_sp_loss'
 ]
