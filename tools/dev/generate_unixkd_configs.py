@@ -1,27 +1,20 @@
-"""Write ``configs/unixkd/<teacher>_<student>.py`` and ``<teacher>_<student>_kd.py``.
+"""Write configs/unixkd/<teacher>_<student>{,_kd}.py and configs/unixkd/metafile.yml.
 
 The pairs and published numbers are the tables of the xuguodong03/UNIXKD README (CIFAR-100
-top-1, mean of 4 runs) and its ``command/command.sh``; ``configs/unixkd/metafile.yml`` lists
-every config with its pair and published top-1 (:func:`mmkd.utils.load_metafile`). Edit the
-table, run it and commit the result; ``tests/unixkd/test_unixkd_configs.py`` checks the values
-and ``tests/dev/test_config_generators.py`` that the committed files match the table.
+top-1, mean of 4 runs) and its ``command/command.sh``. Run after changing the table and commit
+the result (``--check`` reports drift); ``tests/unixkd/test_unixkd_configs.py`` checks what it
+wrote. The hand-written ``configs/unixkd/addons/`` are not generated.
 
-    python tools/dev/generate_unixkd_configs.py [--check | --out DIR]
-
-Only files whose first line is this script's header are rewritten or deleted (the hand-written
-``configs/unixkd/addons/`` is left alone).
+    python tools/dev/generate_unixkd_configs.py
 """
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from config_writer import GeneratedFiles, main  # noqa: E402
+from config_writer import GeneratedFiles, main, wrap_comments  # noqa: E402
 
-SCRIPT = osp.basename(__file__)
+SCRIPT = 'generate_unixkd_configs.py'
 BASE = 'configs/unixkd'
-PAPER = dict(Title='Computation-Efficient Knowledge Distillation via Uncertainty-Aware Mixup',
-             URL='https://arxiv.org/abs/2012.09413')
-REPO = 'https://github.com/xuguodong03/UNIXKD'
 
 #: command.sh trains these students with --lr 0.01 (all others 0.05)
 LOW_LR_STUDENTS = {'mobilenetv2', 'shufflev1', 'shufflev2'}
@@ -100,15 +93,26 @@ def pair_config(teacher: str, student: str, kd: bool) -> str:
     return '\n'.join(lines) + '\n'
 
 
+COLLECTION = {
+    'Name': 'UNIXKD',
+    'Paper': {'Title': 'Computation-Efficient Knowledge Distillation via Uncertainty-Aware Mixup',
+              'URL': 'https://arxiv.org/abs/2012.09413'},
+    'Code': ['https://github.com/xuguodong03/UNIXKD'],
+}
+SOURCE = {'Paper': 'UNIXKD paper (arXiv 2012.09413); the README numbers (mean of 4 runs) differ '
+          'slightly from the paper', 'Code': 'xuguodong03/UNIXKD README.md, command/command.sh'}
+
+
 def record(teacher: str, student: str, kd: bool) -> dict:
-    """The metafile record of one config (``top1``: the README's KD or UNIXKD number)."""
-    _, _, ratio, kd_acc, unix_acc, comp = PAIRS[(teacher, student)]
+    t_acc, _, ratio, kd_acc, unix_acc, comp = PAIRS[(teacher, student)]
     name = f'{teacher}_{student}{"_kd" if kd else ""}'
-    meta = {'Teacher': MODEL_CONFIG.get(teacher, teacher),
-            'Student': MODEL_CONFIG.get(student, student), 'Training Data': 'CIFAR-100',
-            'Computation': 100.0 if kd else comp, 'Teacher/Student FLOPs': ratio,
-            'Source': {'Paper': 'UNIXKD paper (arXiv 2012.09413), CIFAR-100 tables',
-                       'Code': 'xuguodong03/UNIXKD README.md (mean of 4 runs)'}}
+    meta = {'Teacher': teacher, 'Student': MODEL_CONFIG.get(student, student),
+            'Convention': 'UNIXKD KD baseline (KD only)' if kd else 'UNIXKD (KD only)',
+            'Training Data': 'CIFAR-100', 'Ft/Fs': ratio,
+            'Computation': '100%' if kd else f'{comp:.2f}%', 'Source': dict(SOURCE)}
+    if t_acc is None:
+        meta['Note'] = ("the unlabelled 6th column of the README's similar-architecture table, "
+                        'read as vgg16 -> vgg8 (the only other pair of command.sh)')
     return {'Name': f'unixkd_{name}', 'In Collection': 'UNIXKD',
             'Config': f'{BASE}/{name}.py', 'Metadata': meta,
             'Results': [{'Task': 'Image Classification', 'Dataset': 'CIFAR-100',
@@ -116,18 +120,16 @@ def record(teacher: str, student: str, kd: bool) -> dict:
 
 
 def build() -> GeneratedFiles:
-    files = GeneratedFiles(SCRIPT, BASE)
+    files = GeneratedFiles(SCRIPT, BASE, scan=['.'])
     models = []
     for teacher, student in PAIRS:
         for kd in (False, True):
-            files.add(f'{teacher}_{student}{"_kd" if kd else ""}.py',
-                      pair_config(teacher, student, kd))
+            name = f'{teacher}_{student}{"_kd" if kd else ""}.py'
+            files.add(name, wrap_comments(pair_config(teacher, student, kd)))
             models.append(record(teacher, student, kd))
-    files.add_yaml('metafile.yml', {
-        'Collections': [{'Name': 'UNIXKD', 'Paper': PAPER, 'Code': [REPO]}],
-        'Models': models
-    }, comment='# the UNIXKD configs of this folder, their teacher/student and the published '
-               'CIFAR-100 top-1\n# (mmkd.utils.load_metafile)\n')
+    files.add_yaml('metafile.yml', {'Collections': [COLLECTION], 'Models': models},
+                   comment='# the UNIXKD configs of this folder, their teacher/student, the '
+                   'published CIFAR-100 top-1 and\n# computation (mmkd.utils.load_metafile)\n')
     return files
 
 
