@@ -127,6 +127,12 @@ def test_reference_optimizers():
         assert type(wrappers[name].optimizer).__name__ == 'Adam'
         assert (group['lr'], group['weight_decay'], group['betas']) == (1e-3, 1e-4, (0.9, 0.999))
     assert cfg.train_cfg.max_epochs == 299
+    # reflect-padded crop (data/cifar100.py), batch 128
+    pipeline = [t.type for t in cfg.train_dataloader.dataset.pipeline]
+    assert pipeline[1:4] == ['PadBorder', 'RandomCrop', 'RandomFlip']
+    assert cfg.train_dataloader.dataset.pipeline[1].padding_mode == 'reflect'
+    assert 'padding' not in cfg.train_dataloader.dataset.pipeline[2]
+    assert cfg.train_dataloader.batch_size == 128
     assert cfg.param_scheduler.milestones == [150, 225]
 
 
