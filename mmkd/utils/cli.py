@@ -52,7 +52,10 @@ def _setup_cpu_distributed(cfg) -> None:
     if cfg.get('sync_bn'):
         # torch's SyncBatchNorm needs GPUs; synchronise BatchNorm over gloo instead
         cfg.sync_bn = None
-        wrapper['type'] = 'CPUSyncDistributedDataParallel'
+        separate = wrapper['type'] in ('MMSeparateDistributedDataParallel',
+                                       'CPUSyncSeparateDistributedDataParallel')
+        wrapper['type'] = ('CPUSyncSeparateDistributedDataParallel' if separate else
+                           'CPUSyncDistributedDataParallel')
     cfg.model_wrapper_cfg = wrapper
 
 
