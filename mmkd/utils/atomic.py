@@ -14,8 +14,18 @@ def atomic_torch_save(obj, path: str) -> None:
     atomic_write_bytes(buffer.getvalue(), path)
 
 
+def default_file_mode() -> int:
+    """The mode ``open()`` gives a new file: ``0o666`` less the process umask."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write_bytes(data: bytes, path: str) -> None:
-    """Write ``data`` to a temporary file next to ``path``, fsync, then rename over ``path``."""
+    """Write ``data`` to a temporary file next to ``path``, fsync, then rename over ``path``.
+
+    The file gets the mode a plain ``open()`` would give (``mkstemp`` makes it ``0600``).
+    """
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix='.' + osp.basename(path) + '.', suffix='.tmp')
@@ -24,6 +34,7 @@ def atomic_write_bytes(data: bytes, path: str) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
     finally:
         if osp.exists(tmp):
