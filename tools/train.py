@@ -20,6 +20,8 @@ from mmkd.utils.resume import find_resumable_checkpoint
 from mmkd.utils.fast_path import add_fast_path_hooks, configure_amp, use_device_augmentation
 from mmkd.utils.seeds import run_seeds
 from mmkd.utils.vis_backends import VIS_BACKENDS, add_vis_backends
+from mmkd.engine.hooks.checkpoint_safety_hook import ensure_checkpoint_safety_hooks
+from mmkd.utils.work_dir_lock import lock_work_dir_of_run
 
 
 def parse_args():
@@ -117,7 +119,9 @@ def main():
         check_config(cfg, args.config)
         warn_batch_mismatch(cfg)
         check_work_dir(cfg.work_dir)
+        lock_work_dir_of_run(cfg.work_dir)  # before anything is written there
         runner = build_runner(cfg)
+        ensure_checkpoint_safety_hooks(runner)
         runner.train()
 
 

@@ -18,6 +18,10 @@ default_hooks = dict(
     nan_guard=dict(type='NaNGuardHook'),
     # per-epoch seeding of the main process (resume continues with the same random numbers)
     epoch_seed=dict(type='ReproducibleEpochHook'),
+    # mmkd: atomic saves, one run per work dir, safe and explained --resume (docs/reliability.md)
+    resume_check=dict(type='ResumeCheckHook'),
+    # mmkd: a new best is written before the old one is removed; unfinished validations re-run
+    best_guard=dict(type='BestCheckpointGuardHook'),
 )
 
 env_cfg = dict(

@@ -1,5 +1,5 @@
 """Datasets, dataset wrappers, samplers and transforms."""
-from .batch_augment_params import DrawCropFlip
+from .batch_augment_params import DrawCropFlip, PadBorder
 from .cifar import CIFAR10, CIFAR100
 from .crd_sampler import CRDInstanceSampleDataset
 from .digits import Digits
@@ -12,7 +12,7 @@ from .tiny_imagenet import TinyImageNet, write_tiny_imagenet
 from .wrapper_utils import ClassificationDatasetWrapper
 
 __all__ = [
-    'DrawCropFlip',
+    'DrawCropFlip', 'PadBorder',
     'CIFAR10', 'CIFAR100', 'CRDInstanceSampleDataset', 'Digits', 'ClassBalancedSubset',
     'RandomRotation', 'EpochSeededSampler', 'SeedAugmentation', 'STL10', 'write_tiny_stl10',
     'write_tiny_cifar', 'TinyImageNet', 'write_tiny_imagenet', 'ClassificationDatasetWrapper'

@@ -41,3 +41,31 @@ class DrawCropFlip(BaseTransform):
     def __repr__(self):
         return (f'{type(self).__name__}(crop_size={self.crop_size}, padding={self.padding}, '
                 f'flip_prob={self.flip_prob})')
+
+
+@TRANSFORMS.register_module()
+class PadBorder(BaseTransform):
+    """Pad ``padding`` pixels on every side, with zeros or by reflection.
+
+    mmpretrain's ``RandomCrop(padding=p, padding_mode='reflect')`` pads its ``padding`` with
+    zeros whatever ``padding_mode`` says (the mode only applies to ``pad_if_needed``); a
+    reflect-padded crop as in FFSD's data/cifar100.py (``transforms.RandomCrop(32, padding=4,
+    padding_mode='reflect')``) is ``PadBorder(4, 'reflect')`` followed by ``RandomCrop(32)``.
+    ``'reflect'`` mirrors without repeating the edge pixel (numpy's and torch's ``reflect``).
+    """
+
+    def __init__(self, padding: int = 4, padding_mode: str = 'constant', pad_val: int = 0):
+        if padding_mode not in ('constant', 'reflect'):
+            raise ValueError(f"padding_mode must be 'constant' or 'reflect', got {padding_mode!r}")
+        self.padding, self.padding_mode, self.pad_val = int(padding), padding_mode, pad_val
+
+    def transform(self, results: dict) -> dict:
+        p = self.padding
+        widths = ((p, p), (p, p)) + ((0, 0), ) * (results['img'].ndim - 2)
+        if self.padding_mode == 'constant':
+            img = np.pad(results['img'], widths, constant_values=self.pad_val)
+        else:
+            img = np.pad(results['img'], widths, mode='reflect')
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        return results

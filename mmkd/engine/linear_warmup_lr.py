@@ -1,8 +1,8 @@
 """``LinearWarmUpLR``: the per-iteration linear warm-up of pytorch-cifar100's ``WarmUpLR`` (used by
 Tf-KD in train_kd.py), as an mmengine parameter scheduler.
 
-(A scheduler, not a hook: it lives in this folder because ``mmkd.engine`` imports every module here,
-which registers it.)
+(A scheduler, not a hook: it lives in ``mmkd.engine``, the location the ``PARAM_SCHEDULERS``
+registry imports on first build.)
 """
 from mmengine.optim.scheduler.lr_scheduler import LinearLR
 

@@ -36,16 +36,23 @@ def use_device_augmentation(cfg) -> None:
         crop = pipeline[types.index('RandomCrop')]
         size = crop.get('crop_size')
         size = size[0] if isinstance(size, (list, tuple)) else size
+        pad = pipeline[types.index('PadBorder')] if 'PadBorder' in types else None
+        if pad is not None and (types.index('PadBorder') > types.index('RandomCrop')
+                                or crop.get('padding')):
+            raise ConfigError('--device-aug: PadBorder must come right before a RandomCrop '
+                              'without padding; drop --device-aug for this pipeline.')
         flip = pipeline[types.index('RandomFlip')] if 'RandomFlip' in types else None
         if flip is not None and flip.get('direction', 'horizontal') != 'horizontal':
             raise ConfigError('--device-aug only knows horizontal flips; drop --device-aug.')
-        draw = dict(type='DrawCropFlip', crop_size=size, padding=crop.get('padding') or 0,
+        padding = pad['padding'] if pad is not None else (crop.get('padding') or 0)
+        padding_mode = pad.get('padding_mode', 'constant') if pad is not None else 'constant'
+        draw = dict(type='DrawCropFlip', crop_size=size, padding=padding,
                     flip_prob=float(flip.get('prob', 0.5)) if flip else 0.0)
         rewritten = []
         for t in pipeline:
             if t is crop:
                 rewritten.append(draw)
-            elif t is flip:
+            elif t is flip or t is pad:
                 continue
             elif t.get('type') == 'PackInputs':
                 t = copy.deepcopy(t)
@@ -55,8 +62,8 @@ def use_device_augmentation(cfg) -> None:
             else:
                 rewritten.append(t)
         dataset['pipeline'] = rewritten
-    # mmpretrain's RandomCrop pads with zeros for `padding` (its padding_mode only applies to
-    # pad_if_needed), so the batched path pads with zeros too
+    # mmpretrain's RandomCrop pads its `padding` with zeros (its padding_mode only applies to
+    # pad_if_needed); reflection comes from a PadBorder before it
     preprocessor = cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor') or {}
     preprocessor = dict(preprocessor)
     if preprocessor.get('type') not in (None, 'ClsDataPreprocessor',
@@ -64,7 +71,7 @@ def use_device_augmentation(cfg) -> None:
         raise ConfigError(f'--device-aug replaces the data preprocessor, but this config uses '
                           f'{preprocessor["type"]}; drop --device-aug.')
     preprocessor.update(type='BatchAugmentClsDataPreprocessor', crop_size=draw['crop_size'],
-                        padding=draw['padding'])
+                        padding=draw['padding'], padding_mode=padding_mode)
     cfg.model.data_preprocessor = preprocessor
 
 

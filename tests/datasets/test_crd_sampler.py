@@ -1,4 +1,5 @@
-"""CRDInstanceSampleDataset (specs §2.8 "Data loader") on a tiny in-memory dataset."""
+"""CRDInstanceSampleDataset (RepDistiller dataset/cifar100.py ``CIFAR100InstanceSample``) on a tiny
+in-memory dataset."""
 from collections import Counter
 
 import numpy as np

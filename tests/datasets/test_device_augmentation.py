@@ -24,13 +24,21 @@ def _dataset(root, pipeline):
                                pipeline=pipeline))
 
 
-@pytest.mark.parametrize('seed, epoch', [(0, 0), (7, 3)])
-def test_device_path_equals_per_sample_pipeline(tiny_cifar_root, seed, epoch):
-    reference, device = _dataset(tiny_cifar_root, PER_SAMPLE), _dataset(tiny_cifar_root, DEVICE)
+REFLECT = [dict(type='SeedAugmentation'), dict(type='PadBorder', padding=4, padding_mode='reflect'),
+           dict(type='RandomCrop', crop_size=32),
+           dict(type='RandomFlip', prob=0.5, direction='horizontal'), dict(type='PackInputs')]
+
+
+@pytest.mark.parametrize('seed, epoch, mode', [(0, 0, 'constant'), (7, 3, 'constant'),
+                                               (5, 2, 'reflect')])
+def test_device_path_equals_per_sample_pipeline(tiny_cifar_root, seed, epoch, mode):
+    reference = _dataset(tiny_cifar_root, PER_SAMPLE if mode == 'constant' else REFLECT)
+    device = _dataset(tiny_cifar_root, DEVICE)
     indices = [SeededIndex(i, seed, epoch) for i in range(len(reference))]
     expected = torch.stack([reference[i]['inputs'] for i in indices])
     items = [device[i] for i in indices]
-    pre = BatchAugmentClsDataPreprocessor(num_classes=100, mean=[0.] * 3, std=[1.] * 3)
+    pre = BatchAugmentClsDataPreprocessor(num_classes=100, mean=[0.] * 3, std=[1.] * 3,
+                                          padding_mode=mode)
     out = pre(dict(inputs=[it['inputs'] for it in items],
                    data_samples=[it['data_samples'] for it in items]), training=True)
     assert out['inputs'].shape == expected.shape
@@ -64,6 +72,16 @@ def test_reflect_padding_mirrors_without_repeating_the_edge():
                     'reflect')
     expected = np.pad(x.numpy(), ((0, 0), (0, 0), (1, 1), (1, 1)), mode='reflect')[..., :4, :4]
     assert torch.equal(out, torch.from_numpy(expected))
+
+
+def test_pad_border_reflects_like_numpy_and_the_crop_sees_no_zeros():
+    from mmkd.datasets import PadBorder
+    img = np.random.RandomState(0).randint(1, 255, (32, 32, 3)).astype(np.uint8)
+    out = PadBorder(4, 'reflect').transform(dict(img=img))['img']
+    assert out.shape == (40, 40, 3) and out.min() > 0
+    np.testing.assert_array_equal(out, np.pad(img, ((4, 4), (4, 4), (0, 0)), mode='reflect'))
+    zeros = PadBorder(4).transform(dict(img=img))['img']
+    assert (zeros[:4] == 0).all() and (zeros[4:-4, 4:-4] == img).all()
 
 
 def test_device_aug_flag_rewrites_a_cifar_config_and_refuses_others():

@@ -1,9 +1,10 @@
-"""Every HSAKD auxiliary-branch classifier against specs/hsakd.md §1.
+"""Every HSAKD auxiliary-branch classifier against the reference (HSAKD models/*.py).
 
 Parameter counts are the reference implementation's (winycg/HSAKD ``models/*.py``; 100 classes
-for CIFAR, 1000 for ImageNet; they round to the spec's "backbone / aux" millions). Shapes are the
-§1 tables: the feature map each branch taps, the map each branch hands to its global pool, and
-its ``[B, 4C]`` output. These run on the ``meta`` device (no memory, no compute).
+for CIFAR, 1000 for ImageNet; "backbone / aux" millions, counted on those networks). Shapes are
+those of its ``*_aux`` networks: the feature map each branch taps, the map each branch hands to
+its global pool, and its ``[B, 4C]`` output. These run on the ``meta`` device (no memory, no
+compute).
 """
 import math
 import os.path as osp

@@ -1,4 +1,5 @@
-"""What every head and loss of HSAKD sees (specs/hsakd.md §2-§4), recomputed independently.
+"""What every head and loss of HSAKD sees (HSAKD train_teacher_cifar.py, train_student_cifar.py),
+recomputed independently.
 
 The outputs of every head are captured with forward hooks while the model computes its loss; the
 test then rebuilds the rotation batch by hand (``torch.rot90`` per image and rotation) and the

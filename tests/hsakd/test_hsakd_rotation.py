@@ -1,4 +1,4 @@
-"""The 4-rotation batch of HSAKD (specs/hsakd.md §2) against hand-built tensors."""
+"""The 4-rotation batch of HSAKD (HSAKD train_*_cifar.py) against hand-built tensors."""
 import pytest
 import torch
 
@@ -12,7 +12,7 @@ def test_quarter_turn_is_counter_clockwise_and_rows_are_sample_major():
     x4, joint = rotate_batch(x, torch.tensor([7, 2]), num_classes=10)
     expected = torch.tensor([
         [[0., 1.], [2., 3.]],  # x0 r0
-        [[1., 3.], [0., 2.]],  # x0 r1: the spec's example [[0,1],[2,3]] -> [[1,3],[0,2]]
+        [[1., 3.], [0., 2.]],  # x0 r1: e.g. [[0,1],[2,3]] -> [[1,3],[0,2]]
         [[3., 2.], [1., 0.]],  # x0 r2
         [[2., 0.], [3., 1.]],  # x0 r3
         [[4., 5.], [6., 7.]],  # x1 r0

@@ -1,4 +1,5 @@
-"""A run killed with SIGKILL at random moments resumes each time and ends bit-identical; an
+"""A run killed with SIGKILL at random moments (mid-iteration, mid-validation, mid-save) resumes
+each time and ends bit-identical, with the same best checkpoint as an uninterrupted run; an
 interrupted save never replaces the previous checkpoint."""
 import os
 import os.path as osp
@@ -21,6 +22,11 @@ from tests.utils import ROOT, run_tool
 CONFIG = 'configs/baselines/resnet8_cifar100.py'
 
 
+def best_checkpoints(work_dir):
+    return sorted(osp.basename(p) for p in os.listdir(work_dir) if p.startswith('best_'))
+
+
+@pytest.mark.slow
 def test_sigkill_at_random_moments_then_resume(tiny_cifar_root, tmp_path):
     opts = LOADER + data_opts(tiny_cifar_root) + [
         'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
@@ -35,20 +41,23 @@ def test_sigkill_at_random_moments_then_resume(tiny_cifar_root, tmp_path):
                PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     rng = random.Random(1234)
     kills = 0
-    for attempt in range(12):
+    for attempt in range(16):
         log = open(osp.join(str(tmp_path), f'attempt_{attempt}.log'), 'w')
         proc = subprocess.Popen(
             [sys.executable, 'tools/train.py', CONFIG, '--work-dir', killed, '--resume',
              '--cfg-options'] + opts, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        # the first three attempts are killed at a random moment of the epoch after the first
-        # checkpoint they write (mid-iteration, mid-validation or mid-save); the last finishes
-        if kills < 3:
+        # the first four attempts are killed at a random moment after the next epoch checkpoint
+        # appears: every other one within the first quarter of an epoch (during the validation,
+        # the best checkpoint's save and the epoch checkpoint's re-save), the others anywhere in
+        # the epoch (mid-iteration too); the last attempt finishes
+        if kills < 4:
             latest = find_resumable_checkpoint(killed)
             done = int(latest.rsplit('_', 1)[1].split('.')[0]) if latest else 0
             target = osp.join(killed, f'epoch_{done + 1}.pth')
             while proc.poll() is None and not osp.exists(target):
                 time.sleep(0.02)
-            deadline = time.time() + rng.uniform(0.0, 1.0) * epoch_time
+            share = 0.25 if kills % 2 == 0 else 1.0
+            deadline = time.time() + rng.uniform(0.0, share) * epoch_time
         else:
             deadline = time.time() + 600
         while proc.poll() is None and time.time() < deadline:
@@ -60,10 +69,15 @@ def test_sigkill_at_random_moments_then_resume(tiny_cifar_root, tmp_path):
             continue
         assert proc.returncode == 0
         break
-    assert kills == 3, 'the run was not interrupted three times'
+    assert kills == 4, 'the run was not interrupted four times'
     assert osp.isfile(osp.join(killed, 'epoch_6.pth'))
     assert_identical(safe_load(osp.join(straight, 'epoch_6.pth'))['state_dict'],
                      safe_load(osp.join(killed, 'epoch_6.pth'))['state_dict'])
+    best = best_checkpoints(straight)
+    assert len(best) == 1 and best_checkpoints(killed) == best
+    assert_identical(safe_load(osp.join(straight, best[0]))['state_dict'],
+                     safe_load(osp.join(killed, best[0]))['state_dict'])
+    assert [p for p in os.listdir(killed) if p.endswith('.tmp')] == []  # removed by the next run
 
 
 def test_interrupted_save_keeps_the_previous_file(tmp_path, monkeypatch):

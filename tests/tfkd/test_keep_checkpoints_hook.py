@@ -1,5 +1,5 @@
 """KeepCheckpointsHook: checkpoints of chosen epochs (and the best one) that max_keep_ckpts never
-deletes (the De-KD teachers of specs/tfkd.md §5)."""
+deletes (the De-KD teachers of Tf-KD README.md Re-KD/De-KD)."""
 import os.path as osp
 from types import SimpleNamespace
 

@@ -1,4 +1,4 @@
-"""RandomRotation: torchvision's RandomRotation(15) as an mmcv transform (specs/tfkd.md §6)."""
+"""RandomRotation: torchvision's RandomRotation(15) as an mmcv transform (Tf-KD data_loader.py)."""
 import numpy as np
 import pytest
 import torch

@@ -1,6 +1,6 @@
-"""The values in configs/tfkd against the tables of specs/tfkd.md (copied here by hand, not from
-the generator), the recipe, and the internal consistency of every Tf-KD config.
-(tests/configs/test_all_configs.py trains each of them one iteration.)"""
+"""The values in configs/tfkd against the reference's params.json tables and README figures (copied
+here by hand, not from the generator), the recipe, and the internal consistency of every Tf-KD
+config. (tests/configs/test_all_configs.py trains each of them one iteration.)"""
 import glob
 import os.path as osp
 import subprocess
@@ -17,23 +17,25 @@ ZOO = dict(mobilenetv2='mobilenetv2_tfkd', shufflenetv2='shufflenetv2_tfkd', res
            resnet50='resnet50', googlenet='googlenet', densenet121='densenet121',
            resnext29='resnext29_8x64d')
 
-# spec §2: student -> alpha, T, multiplier (None: missing in the reference), batch
+# Tf-KD kd_experiments/*_self_teacher/params.json: student -> alpha, T, multiplier (None: missing in
+# the reference), batch
 SELF = dict(mobilenetv2=(0.95, 20, 1, 128), shufflenetv2=(0.95, 20, 1, 128),
             resnet18=(0.95, 6, 50, 128), resnet50=(0.95, 6, None, 128),
             googlenet=(0.4, 20, 50, 64), densenet121=(0.9, 20, 50, 100),
             resnext29=(0.9, 20, 100, 64))
-# spec §3: model -> reg_alpha, reg_temperature, multiplier (None: missing), batch
+# Tf-KD base_experiments/base_*/params.json: model -> reg_alpha, reg_temperature, multiplier (None:
+# missing), batch
 REG = dict(mobilenetv2=(0.95, 40, 1, 128), shufflenetv2=(0.95, 10, 1, 128),
            resnet18=(0.1, 20, 100, 128), googlenet=(0.1, 40, 50, 64),
            densenet121=(0.1, 40, None, 128), resnext29=(0.5, 40, None, 64))
 BASE_BATCH = dict(mobilenetv2=128, shufflenetv2=128, resnet18=128, resnet50=64, googlenet=64,
                   densenet121=128, resnext29=64)
-# spec §5/§8 De-KD: (teacher, student) -> kept epoch of the teacher, alpha, T
+# Tf-KD README De-KD figure: (teacher, student) -> kept epoch of the teacher, alpha, T
 DEKD = {('resnet18', 'mobilenetv2'): (1, 0.95), ('resnet18', 'shufflenetv2'): (1, 0.95),
         ('resnet50', 'mobilenetv2'): (51, 0.95), ('resnet50', 'shufflenetv2'): (51, 0.95),
         ('resnet50', 'resnet18'): (51, 0.6), ('resnext29', 'mobilenetv2'): (51, 0.95),
         ('resnext29', 'shufflenetv2'): (51, 0.95), ('resnext29', 'resnet18'): (51, 0.6)}
-# spec §8 Re-KD table: the normal-KD and the reversed direction of each row
+# Tf-KD README Re-KD figure: the normal-KD and the reversed direction of each row
 RE_KD_ROWS = [('resnet18', 'mobilenetv2'), ('resnet18', 'shufflenetv2'), ('resnet50', 'mobilenetv2'),
               ('resnet50', 'shufflenetv2'), ('densenet121', 'mobilenetv2'),
               ('densenet121', 'shufflenetv2'), ('resnext29', 'mobilenetv2'),

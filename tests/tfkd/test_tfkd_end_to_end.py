@@ -1,5 +1,5 @@
 """End to end through tools/train.py on generated CIFAR-100: a Tf-KD baseline (1 epoch) keeps its
-epoch-1 checkpoint, and a De-KD config loads it as its teacher (specs/tfkd.md §5).
+epoch-1 checkpoint, and a De-KD config loads it as its teacher (Tf-KD README.md Re-KD/De-KD).
 
 The shipped configs run as they are except for the tiny-run options and, in the De-KD config, the
 teacher architecture: the baseline trained here is the cheap ShuffleNetV2 rather than ResNet18.

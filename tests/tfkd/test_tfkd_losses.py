@@ -1,6 +1,7 @@
-"""Tf-KD losses (specs/tfkd.md §1-§4, G1-G3) against values computed independently: pure-python
-loops over the spec's formulas (math, float64) and hand-computed numbers. The KL scale is the
-reference's ``nn.KLDivLoss()`` element average: ``sum over N*K elements / (N*K)``."""
+"""Tf-KD losses (Tf-KD my_loss_function.py; docs/tfkd.md G1-G3) against values computed
+independently: pure-python loops over the reference's formulas (math, float64) and hand-computed
+numbers. The KL scale is the reference's ``nn.KLDivLoss()`` element average: ``sum over N*K elements
+/ (N*K)``."""
 import math
 
 import pytest
@@ -41,13 +42,14 @@ def kl_elementwise_mean(p_rows, log_q_rows):
 
 
 def ref_loss_kd_self(outputs, labels, teacher, alpha, T, m=1.0):
-    """spec §1/§2: (1 - a) CE + a T^2 m KLel(softmax(t/T) || softmax(s/T))."""
+    """loss_kd / loss_kd_self: (1 - a) CE + a T^2 m KLel(softmax(t/T) || softmax(s/T))."""
     kl = kl_elementwise_mean([softmax(r, T) for r in teacher], [log_softmax(r, T) for r in outputs])
     return (1 - alpha) * ce(outputs, labels) + alpha * T * T * m * kl
 
 
 def ref_reg(outputs, labels, alpha, T, m, a=0.99, paper=False):
-    """spec §3: P = a / (1-a)/(K-1); target softmax(P/T); student log_softmax(z) (paper: z/T, T^2)."""
+    """loss_kd_regularization: P = a / (1-a)/(K-1); target softmax(P/T); student log_softmax(z)
+    (paper: z/T, T^2)."""
     K = len(outputs[0])
     targets = []
     for y in labels:
@@ -60,7 +62,7 @@ def ref_reg(outputs, labels, alpha, T, m, a=0.99, paper=False):
 
 
 def ref_lsr(outputs, labels, eps=0.1):
-    """spec §4: -(1/N) sum_i sum_k t_ik log_softmax(z)_ik, t = 1-eps / eps/(K-1)."""
+    """loss_label_smoothing: -(1/N) sum_i sum_k t_ik log_softmax(z)_ik, t = 1-eps / eps/(K-1)."""
     K = len(outputs[0])
     total = 0.0
     for r, y in zip(outputs, labels):
@@ -139,7 +141,7 @@ def test_kd_needs_labels_with_ce_and_checks_reduction():
 
 # ------------------------------------------------------------------ the virtual teacher
 def test_virtual_teacher_target_table():
-    """spec §3 table: true-class probability of softmax(P/T), K = 100."""
+    """Tf-KD_reg: true-class probability of softmax(P/T), K = 100."""
     y = torch.tensor([7])
     for a, T, expected in [(0.99, 10, 0.01103), (0.99, 20, 0.01050), (0.99, 40, 0.01025),
                            (0.9, 10, 0.01093), (0.9, 20, 0.01045), (0.9, 40, 0.01022)]:

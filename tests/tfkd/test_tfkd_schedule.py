@@ -1,4 +1,4 @@
-"""The Tf-KD recipe's learning rates (specs/tfkd.md §6, G7): the schedulers of
+"""The Tf-KD recipe's learning rates (Tf-KD train_kd.py; docs/tfkd.md G7): the schedulers of
 configs/_base_/schedules/tfkd_200e.py, stepped as mmengine's ParamSchedulerHook steps them, against
 a literal port of the reference's loop (utils.WarmUpLR stepped before every iteration of epoch 0,
 MultiStepLR([60, 120, 160], 0.2) stepped at the start of every epoch > 0)."""

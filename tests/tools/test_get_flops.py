@@ -1,6 +1,6 @@
 """tools/analysis_tools/get_flops.py on a classifier and on distillation configs.
 
-Expected parameter counts are the reference models' (specs/semckd_and_classic_kd.md §3.1):
+Expected parameter counts are the reference models' (RepDistiller models/*.py):
 resnet8 0.084M, resnet8x4 1.234M, resnet32x4 7.434M (100 classes).
 """
 import os

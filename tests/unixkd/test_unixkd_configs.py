@@ -118,3 +118,31 @@ def test_measured_flops_reproduce_the_readme_computation():
         else:
             assert ft / fs == pytest.approx(ratio, rel=0.015), pair
             assert abs(got - comp) < 0.08, (pair, got, comp)
+
+
+def test_configs_and_metafile_match_the_generator():
+    import importlib.util
+    import sys
+
+    from mmkd.utils import load_metafile
+    dev = osp.join(ROOT, 'tools', 'dev')
+    if dev not in sys.path:
+        sys.path.insert(0, dev)
+    spec = importlib.util.spec_from_file_location(
+        'generate_unixkd_configs', osp.join(dev, 'generate_unixkd_configs.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    files = module.build()
+    assert len(files.files) == 25
+    assert files.drift(osp.join(ROOT, files.base)) == []
+
+    records = {m.config: m for m in load_metafile(
+        osp.join(ROOT, 'configs', 'unixkd', 'metafile.yml'))}
+    assert len(records) == 24
+    for pair, (ratio, kd_acc, unix_acc, comp) in README.items():
+        unix, kd = records[f'configs/unixkd/{pair}.py'], records[f'configs/unixkd/{pair}_kd.py']
+        assert unix.top1 == unix_acc and kd.top1 == kd_acc
+        assert unix.metadata['Computation'] == f'{comp:.2f}%'
+        assert unix.metadata['Ft/Fs'] == ratio and kd.metadata['Computation'] == '100%'
+        assert pair == f'{unix.teacher}_{unix.student.replace("_unixkd", "")}'
+        assert 'xuguodong03/UNIXKD' in unix.source['Code']

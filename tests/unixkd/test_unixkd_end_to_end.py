@@ -47,6 +47,10 @@ def test_unixkd_trains_logs_its_computation_and_resumes_exactly(tiny_cifar_root,
                        r'computation (\d+\.\d+)%', out)
     assert [e[:3] for e in epoch] == [('1', '152', '48'), ('2', '152', '48')]
     assert float(epoch[0][3]) == pytest.approx(100 * (200 / 3 + 152) / 200, abs=0.01)
+    # the iteration log (every 5 iterations) shows the epoch-to-date values as they are, not
+    # averaged: 4 saved per full batch; the count restarts with the epoch
+    saved = [float(v) for v in re.findall(r'unix_epoch_teacher_saved: (\d+\.\d+)', out)]
+    assert saved[:3] == [20.0, 40.0, 20.0]
 
     run_tool(['tools/train.py', CONFIG, '--work-dir', split, '--cfg-options'] + opts +
              ['train_cfg.max_epochs=1'])

@@ -48,6 +48,9 @@ def test_every_generated_config_has_one_record_and_every_record_a_config(records
     # Tf-KD README figures: Re-KD ResNet18 -> ResNeXt29 81.62 +- 0.22, Tf-KD_self ResNet18 77.10
     ('configs/tfkd/rekd/resnet18_resnext29.py', 'resnet18', 'resnext29_8x64d', 81.62, 'Tf-KD'),
     ('configs/tfkd/resnet18_self.py', 'resnet18', 'resnet18', 77.10, 'Tf-KD'),
+    # UNIXKD README: resnet32x4 -> ShuffleV1, UNIXKD 76.48 and its KD baseline 74.52
+    ('configs/unixkd/resnet32x4_shufflev1.py', 'resnet32x4', 'shufflev1', 76.48, 'UNIXKD'),
+    ('configs/unixkd/resnet32x4_shufflev1_kd.py', 'resnet32x4', 'shufflev1', 74.52, 'UNIXKD'),
 ])
 def test_published_numbers_and_pairs(records, config, teacher, student, top1, paper):
     model = records[config]

@@ -4,9 +4,10 @@ A maintenance tool, like ``generate_distill_configs.py``: every hyperparameter o
 ``experiments/**/params.json`` and every published number is in the tables below, and the
 configs are a few lines each on top of the Tf-KD base configs; a ``metafile.yml`` beside the
 configs of each folder lists every config with its pair and published top-1
-(:func:`mmkd.utils.load_metafile`). The reference is ``yuanli2333/Teacher-free-Knowledge-Distillation`` (paths below are relative to it);
-docs/tfkd.md explains the quirk labels G1-G10 used in the comments. Edit a table, run it and
-commit the result; ``tests/dev/test_config_generators.py`` checks that the committed files match.
+(:func:`mmkd.utils.load_metafile`). The reference is
+``yuanli2333/Teacher-free-Knowledge-Distillation`` (paths below are relative to it); docs/tfkd.md
+explains the quirk labels G1-G10 used in the comments. Edit a table, run it and commit the
+result; ``tests/dev/test_config_generators.py`` checks that the committed files match.
 
     python tools/dev/generate_tfkd_configs.py [--check | --out DIR]
 

@@ -1,15 +1,20 @@
-"""Write ``configs/unixkd/<teacher>_<student>.py`` and ``<teacher>_<student>_kd.py``.
+"""Write configs/unixkd/<teacher>_<student>{,_kd}.py and configs/unixkd/metafile.yml.
 
 The pairs and published numbers are the tables of the xuguodong03/UNIXKD README (CIFAR-100
 top-1, mean of 4 runs) and its ``command/command.sh``. Run after changing the table and commit
-the result; ``tests/unixkd/test_unixkd_configs.py`` checks what it wrote.
+the result (``--check`` reports drift); ``tests/unixkd/test_unixkd_configs.py`` checks what it
+wrote. The hand-written ``configs/unixkd/addons/`` are not generated.
 
     python tools/dev/generate_unixkd_configs.py
 """
-import os
 import os.path as osp
+import sys
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from config_writer import GeneratedFiles, main, wrap_comments  # noqa: E402
+
+SCRIPT = 'generate_unixkd_configs.py'
+BASE = 'configs/unixkd'
 
 #: command.sh trains these students with --lr 0.01 (all others 0.05)
 LOW_LR_STUDENTS = {'mobilenetv2', 'shufflev1', 'shufflev2'}
@@ -88,16 +93,45 @@ def pair_config(teacher: str, student: str, kd: bool) -> str:
     return '\n'.join(lines) + '\n'
 
 
-def main() -> None:
-    out_dir = osp.join(ROOT, 'configs', 'unixkd')
-    os.makedirs(out_dir, exist_ok=True)
+COLLECTION = {
+    'Name': 'UNIXKD',
+    'Paper': {'Title': 'Computation-Efficient Knowledge Distillation via Uncertainty-Aware Mixup',
+              'URL': 'https://arxiv.org/abs/2012.09413'},
+    'Code': ['https://github.com/xuguodong03/UNIXKD'],
+}
+SOURCE = {'Paper': 'UNIXKD paper (arXiv 2012.09413); the README numbers (mean of 4 runs) differ '
+          'slightly from the paper', 'Code': 'xuguodong03/UNIXKD README.md, command/command.sh'}
+
+
+def record(teacher: str, student: str, kd: bool) -> dict:
+    t_acc, _, ratio, kd_acc, unix_acc, comp = PAIRS[(teacher, student)]
+    name = f'{teacher}_{student}{"_kd" if kd else ""}'
+    meta = {'Teacher': teacher, 'Student': MODEL_CONFIG.get(student, student),
+            'Convention': 'UNIXKD KD baseline (KD only)' if kd else 'UNIXKD (KD only)',
+            'Training Data': 'CIFAR-100', 'Ft/Fs': ratio,
+            'Computation': '100%' if kd else f'{comp:.2f}%', 'Source': dict(SOURCE)}
+    if t_acc is None:
+        meta['Note'] = ("the unlabelled 6th column of the README's similar-architecture table, "
+                        'read as vgg16 -> vgg8 (the only other pair of command.sh)')
+    return {'Name': f'unixkd_{name}', 'In Collection': 'UNIXKD',
+            'Config': f'{BASE}/{name}.py', 'Metadata': meta,
+            'Results': [{'Task': 'Image Classification', 'Dataset': 'CIFAR-100',
+                         'Metrics': {'Top 1 Accuracy': kd_acc if kd else unix_acc}}]}
+
+
+def build() -> GeneratedFiles:
+    files = GeneratedFiles(SCRIPT, BASE, scan=['.'])
+    models = []
     for teacher, student in PAIRS:
         for kd in (False, True):
             name = f'{teacher}_{student}{"_kd" if kd else ""}.py'
-            with open(osp.join(out_dir, name), 'w') as f:
-                f.write(pair_config(teacher, student, kd))
-    print(f'wrote {2 * len(PAIRS)} configs to {out_dir}')
+            files.add(name, wrap_comments(pair_config(teacher, student, kd)))
+            models.append(record(teacher, student, kd))
+    files.add_yaml('metafile.yml', {'Collections': [COLLECTION], 'Models': models},
+                   comment='# the UNIXKD configs of this folder, their teacher/student, the '
+                   'published CIFAR-100 top-1 and\n# computation (mmkd.utils.load_metafile)\n')
+    return files
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main(build, __doc__.splitlines()[0], BASE))

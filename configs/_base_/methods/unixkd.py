@@ -36,3 +36,8 @@ custom_hooks = [
     dict(type='StudentCheckpointHook'),
     dict(type='UNIXKDComputationHook'),  # per-epoch teacher forwards saved and computation
 ]
+# the epoch-to-date values are logged as they are (not averaged over the logger window)
+log_processor = dict(custom_cfg=[
+    dict(data_src='unix_epoch_computation', method_name='current'),
+    dict(data_src='unix_epoch_teacher_saved', method_name='current'),
+])

@@ -5,6 +5,7 @@ from .googlenet_cifar import GoogLeNetCifar
 from .mobilenetv2_cifar import MobileNetV2Cifar
 from .mobilenetv2_hsakd import MobileNetV2HSAKD
 from .mobilenetv2_tfkd import MobileNetV2TfKD
+from .mobilenetv2_unixkd import MobileNetV2UNIXKD
 from .resnet_cifar import ResNetCifar
 from .resnet_imagenet import ResNetImageNet
 from .resnet_v2_cifar import ResNetV2Cifar
@@ -19,5 +20,5 @@ __all__ = [
     'BackboneFeatures', 'BaseBackbone', 'DenseNetCifar', 'GoogLeNetCifar', 'MobileNetV2Cifar',
     'MobileNetV2HSAKD', 'MobileNetV2TfKD', 'ResNetCifar', 'ResNetImageNet', 'ResNetV2Cifar',
     'ResNeXtCifar', 'ShuffleNetV1Cifar', 'ShuffleNetV2Cifar', 'ShuffleNetV2TfKD', 'VGGCifar',
-    'WideResNetCifar'
+    'WideResNetCifar', 'MobileNetV2UNIXKD'
 ]

@@ -1,8 +1,9 @@
 """Classifiers beyond mmpretrain's ``ImageClassifier``: HSAKD auxiliary branches, linear eval."""
 from .aux_classifier import AuxBranchClassifier, AuxOutputs
+from .ffsd_classifier import FFSDClassifier
 from .hsakd_teacher import HSAKDTeacher
 from .linear_eval import LinearEvalClassifier
 
 __all__ = [
-    'AuxBranchClassifier', 'AuxOutputs', 'HSAKDTeacher', 'LinearEvalClassifier'
+    'AuxBranchClassifier', 'AuxOutputs', 'HSAKDTeacher', 'LinearEvalClassifier', 'FFSDClassifier'
 ]

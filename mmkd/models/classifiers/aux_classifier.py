@@ -145,6 +145,7 @@ class AuxBranchClassifier(ImageClassifier):
             return super().predict(inputs, data_samples)
         x4, _ = rotate_batch(inputs)
         out = self.forward_aux(x4, detach_features=True)
+        # mmpretrain has no public predict-from-logits call: ClsHead.predict(feats) re-runs the fc
         preds = self.head._get_predictions(unrotated_rows(out.logits), data_samples)
         if not preds or 'gt_label' not in preds[0]:
             return preds

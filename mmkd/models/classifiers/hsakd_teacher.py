@@ -122,4 +122,4 @@ class HSAKDTeacher(AuxBranchClassifier):
         assert not result.unexpected_keys and all(
             k.startswith(AUX_PREFIX) for k in result.missing_keys), result
         for module in self.plain_modules():
-            module._is_init = True  # a later init_weights() must not re-initialise them
+            module.is_init = True  # a later init_weights() must not re-initialise them

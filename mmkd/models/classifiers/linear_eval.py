@@ -105,11 +105,11 @@ class LinearEvalClassifier(ImageClassifier):
             module.requires_grad_(False)
             module.eval()
             # the Runner's init_weights() must not re-initialise the loaded backbone
-            module._is_init = True
+            module.is_init = True
         # the new linear layer is initialised here (HSAKD: N(0, std), bias 0), once
         nn.init.normal_(self.head.fc.weight, 0, head_init_std)
         nn.init.zeros_(self.head.fc.bias)
-        self.head._is_init = True
+        self.head.is_init = True
 
     def load_student(self, path: str) -> None:
         if not is_remote(path) and not osp.isfile(path):

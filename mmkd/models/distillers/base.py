@@ -6,9 +6,9 @@ the student alone, so validation, ``tools/test.py`` and the student-only checkpo
 plain student classifier.
 
 Subclasses implement :meth:`loss`. Distillers that train several networks with separate optimizers
-(online methods) override ``train_step`` and receive an ``OptimWrapperDict``; distillers that rewrite
-the batch before the teacher sees it do so in :meth:`loss` and report the teacher compute they
-saved through :meth:`extra_log_vars`.
+(online methods) override ``train_step`` and receive an ``OptimWrapperDict``; distillers that
+rewrite the batch before the teacher sees it do so in :meth:`loss` and report the teacher compute
+they saved through :meth:`extra_log_vars`.
 """
 import inspect
 from dataclasses import dataclass
@@ -120,6 +120,7 @@ class BaseDistiller(BaseModel):
 
     def student_loss(self, logits: torch.Tensor, data_samples) -> torch.Tensor:
         """The student head's own classification loss (CE, or what its config sets)."""
+        # mmpretrain has no public loss-from-logits call: ClsHead.loss(feats) re-runs the fc layer
         return self.student.head._get_loss(logits, data_samples)['loss']
 
     @staticmethod

@@ -132,7 +132,7 @@ class HSAKDDistiller(BaseDistiller):
         self.teacher.requires_grad_(False)
         self.teacher.eval()
         # the Runner's init_weights() must not re-initialise a loaded teacher
-        self.teacher._is_init = True
+        self.teacher.is_init = True
 
     def train(self, mode: bool = True):
         super().train(mode)

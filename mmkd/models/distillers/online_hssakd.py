@@ -152,6 +152,7 @@ class HSSAKDOnlineDistiller(BaseDistiller):
         ``peer_scores`` (``[2, C]`` softmax scores of both peers) for ``PeerAccuracy``."""
         logits = [net.head(net.extract_feat(inputs)) for net in self.peers]
         best = int(self.best_peer)
+        # mmpretrain has no public predict-from-logits call: ClsHead.predict(feats) re-runs the fc
         results = self.peers[best].head._get_predictions(logits[best], data_samples)
         scores = torch.stack([F.softmax(lg, dim=1) for lg in logits], dim=1)  # [B, 2, C]
         for sample, score in zip(results, scores):

@@ -113,7 +113,7 @@ class SingleTeacherDistiller(BaseDistiller):
         self.teacher.requires_grad_(False)
         self.teacher.eval()
         # the Runner's init_weights() must not re-initialise a loaded teacher
-        self.teacher._is_init = True
+        self.teacher.is_init = True
 
     @torch.no_grad()
     def _probe_outputs(self, preact: bool):

@@ -43,6 +43,11 @@ class UNIXKDDistiller(SingleTeacherDistiller):
         Other arguments: as :class:`SingleTeacherDistiller`.
     """
 
+    #: the single-teacher hooks plus the per-epoch computation summary (the tools merge these
+    #: into any ``custom_hooks`` a config sets)
+    required_hooks = tuple(getattr(SingleTeacherDistiller, 'required_hooks', ())) + (
+        dict(type='UNIXKDComputationHook'), )
+
     def __init__(self,
                  *args,
                  batch_transform: Optional[dict] = None,

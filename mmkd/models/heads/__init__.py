@@ -1,4 +1,5 @@
 """Heads: HSAKD's self-supervised auxiliary branches, one builder per architecture."""
+from .ffsd_modules import FFSDDecoder, FFSDFusionModule, FFSDTransFusion
 from .hsakd_branches import (AuxBranch, AuxBranches, MobileNetV2AuxBranches, ResNetCifarAuxBranches,
                              ResNetImageNetAuxBranches, ResNetV2CifarAuxBranches,
                              ShuffleV1AuxBranches, ShuffleV2AuxBranches, VGGAuxBranches,
@@ -7,5 +8,6 @@ from .hsakd_branches import (AuxBranch, AuxBranches, MobileNetV2AuxBranches, Res
 __all__ = [
     'AuxBranch', 'AuxBranches', 'MobileNetV2AuxBranches', 'ResNetCifarAuxBranches',
     'ResNetImageNetAuxBranches', 'ResNetV2CifarAuxBranches', 'ShuffleV1AuxBranches',
-    'ShuffleV2AuxBranches', 'VGGAuxBranches', 'WRNAuxBranches'
+    'ShuffleV2AuxBranches', 'VGGAuxBranches', 'WRNAuxBranches', 'FFSDDecoder', 'FFSDFusionModule',
+    'FFSDTransFusion'
 ]

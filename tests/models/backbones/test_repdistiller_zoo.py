@@ -1,6 +1,6 @@
-"""The RepDistiller/SemCKD CIFAR-100 model zoo (specs/semckd_and_classic_kd.md §3).
+"""The RepDistiller/SemCKD CIFAR-100 model zoo (RepDistiller/SemCKD models/*.py).
 
-Every model is built from its ``configs/_base_/models/<name>.py`` and checked against the §3.1
+Every model is built from its ``configs/_base_/models/<name>.py`` and checked against the
 table (parameter count, feature shapes, which features change under ``preact``), the mmpretrain
 ``out_indices`` contract, the reference weight init, and the reference checkpoint key layout
 (``<key>`` → ``backbone.<key>``, final Linear → ``head.fc.*``).
@@ -23,7 +23,7 @@ register_all_modules()
 
 CONFIG_DIR = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', '_base_', 'models')
 
-# §3.1, 32×32 input, 100 classes: params (M, 3 decimals), stem (C, H), stages [(C, H)],
+# Reference models, 32×32 input, 100 classes: params (M, 3 decimals), stem (C, H), stages [(C, H)],
 # final (C, H) (the map the classifier pools), embedding width
 R_SMALL = ((16, 32), [(16, 32), (32, 16), (64, 8)], (64, 8), 64)
 R_X4 = ((32, 32), [(64, 32), (128, 16), (256, 8)], (256, 8), 256)
@@ -63,8 +63,8 @@ ZOO = {
 }
 NAMES = list(ZOO)
 
-# A handful of key names of the reference implementations' state_dicts ([R] models/*.py built with
-# num_classes=100), with the prefix they get in mmkd.
+# A handful of key names of the reference implementations' state_dicts (RepDistiller models/*.py
+# built with # num_classes=100), with the prefix they get in mmkd.
 REFERENCE_KEYS = {
     'resnet8': ['conv1.weight', 'bn1.running_var', 'layer1.0.conv1.weight',
                 'layer2.0.downsample.0.weight', 'layer3.0.downsample.1.running_mean',

@@ -1,4 +1,5 @@
-"""ABLoss and ABConnector: specs/semckd_and_classic_kd.md §2.11, §2.16."""
+"""ABLoss and ABConnector: RepDistiller distiller_zoo/AB.py, models/util.py
+``Connector``, helper/pretrain.py."""
 import numpy as np
 import pytest
 import torch

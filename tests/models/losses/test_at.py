@@ -1,5 +1,5 @@
-"""ATLoss: specs/semckd_and_classic_kd.md §2.2, checked against a hand-computed value and a numpy
-loop re-implementation."""
+"""ATLoss: RepDistiller/SemCKD distiller_zoo/AT.py, checked against a hand-computed value and a
+numpy loop re-implementation."""
 import math
 
 import numpy as np

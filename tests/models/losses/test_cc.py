@@ -1,4 +1,4 @@
-"""CCLoss and LinearEmbedConnector: specs/semckd_and_classic_kd.md §2.4."""
+"""CCLoss and LinearEmbedConnector: RepDistiller/SemCKD distiller_zoo/CC.py."""
 import numpy as np
 import pytest
 import torch

@@ -1,4 +1,5 @@
-"""CRD: NCE loss (Eq. 18), embeddings + momentum memory (specs §2.8) vs loop re-statements."""
+"""CRD: NCE loss (Eq. 18), embeddings + momentum memory (RepDistiller crd/) vs loop
+re-statements."""
 import copy
 import math
 

@@ -1,4 +1,4 @@
-"""DKDLoss (mdistiller DKD; specs/landscape.md mdistiller notes), checked against hand-computed
+"""DKDLoss (mdistiller mdistiller/distillers/DKD.py), checked against hand-computed
 numbers, the KD = TCKD + (1 - p_t[gt]) * NCKD identity and a numpy loop re-implementation."""
 import math
 

@@ -1,4 +1,5 @@
-"""FitNetLoss and ConvRegConnector: specs/semckd_and_classic_kd.md §2.1."""
+"""FitNetLoss and ConvRegConnector: RepDistiller/SemCKD distiller_zoo/FitNet.py,
+models/util.py ``ConvReg``."""
 import numpy as np
 import pytest
 import torch
@@ -52,7 +53,7 @@ def test_shape_mismatch_raises():
     ((16, 8, 8), (32, 16, 16), nn.ConvTranspose2d, (4, 4)),    # 2 s_H == t_H
     ((16, 10, 10), (32, 8, 8), nn.Conv2d, (3, 3)),             # valid conv 1 + 10 - 8
     ((16, 8, 8), (32, 8, 8), nn.Conv2d, (1, 1)),               # equal sizes
-    ((16, 4, 4), (32, 16, 16), nn.Conv2d, (3, 3)),             # [S] fallback, teacher pooled
+    ((16, 4, 4), (32, 16, 16), nn.Conv2d, (3, 3)),             # SemCKD fallback, teacher pooled
 ])
 def test_conv_reg_branches(s_shape, t_shape, conv_type, kernel):
     conn = ConvRegConnector(torch.Size(s_shape), torch.Size(t_shape))

@@ -1,4 +1,4 @@
-"""FSPLoss: specs/semckd_and_classic_kd.md §2.13, §2.16."""
+"""FSPLoss: RepDistiller distiller_zoo/FSP.py, helper/pretrain.py."""
 import numpy as np
 import pytest
 import torch

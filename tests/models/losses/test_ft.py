@@ -1,4 +1,5 @@
-"""FTLoss, FTReconstructionLoss and FTConnector: specs/semckd_and_classic_kd.md §2.12, §2.16."""
+"""FTLoss, FTReconstructionLoss and FTConnector: RepDistiller distiller_zoo/FT.py,
+models/util.py, helper/pretrain.py."""
 import math
 
 import numpy as np

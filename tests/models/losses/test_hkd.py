@@ -1,4 +1,4 @@
-"""HKD (specs §2.10), checked against a loop re-statement in numpy."""
+"""HKD (SemCKD distiller_zoo/HKD.py), checked against a loop re-statement in numpy."""
 import math
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""IRG (specs §2.9), checked against a loop re-statement in numpy."""
+"""IRG (SemCKD distiller_zoo/IRG.py), checked against a loop re-statement in numpy."""
 import numpy as np
 import pytest
 import torch

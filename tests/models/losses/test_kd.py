@@ -1,5 +1,5 @@
-"""KDLoss: specs/semckd_and_classic_kd.md §0.2, checked against hand-computed numbers and a numpy
-loop re-implementation."""
+"""KDLoss: RepDistiller/SemCKD distiller_zoo/KD.py DistillKL, checked against hand-computed numbers
+and a numpy loop re-implementation."""
 import math
 
 import numpy as np

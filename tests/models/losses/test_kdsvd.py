@@ -1,4 +1,4 @@
-"""KDSVD (specs §2.15), checked against a loop re-statement in numpy.
+"""KDSVD (RepDistiller distiller_zoo/KDSVD.py), checked against a loop re-statement in numpy.
 
 SVD's singular-vector signs are implementation-defined and the KDSVD loss depends on them, so
 the re-statement takes the raw decomposition from ``torch.linalg.svd`` (same call, same signs)

@@ -1,4 +1,4 @@
-"""NSTLoss: specs/semckd_and_classic_kd.md §2.14."""
+"""NSTLoss: RepDistiller distiller_zoo/NST.py."""
 import math
 
 import numpy as np

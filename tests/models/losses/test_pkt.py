@@ -1,4 +1,4 @@
-"""PKTLoss: specs/semckd_and_classic_kd.md §2.7."""
+"""PKTLoss: RepDistiller/SemCKD distiller_zoo/PKT.py."""
 import math
 
 import numpy as np

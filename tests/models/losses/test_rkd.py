@@ -1,4 +1,4 @@
-"""RKDLoss: specs/semckd_and_classic_kd.md §2.6."""
+"""RKDLoss: RepDistiller/SemCKD distiller_zoo/RKD.py."""
 import math
 
 import numpy as np

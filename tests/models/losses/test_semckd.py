@@ -1,4 +1,5 @@
-"""SemCKD: SelfA connector (specs §1.2-§1.3) and loss (§1.4) vs loop re-statements."""
+"""SemCKD: SelfA connector (SemCKD models/util.py) and loss (distiller_zoo/SemCKD.py) vs loop
+re-statements."""
 import math
 
 import numpy as np
@@ -156,7 +157,7 @@ def test_wrong_batch_size_raises():
 
 
 @pytest.mark.parametrize('pair,expect_m', [
-    # resnet32x4 -> resnet8x4 (feats[1:-1] of both, §3.1)
+    # resnet32x4 -> resnet8x4 (feats[1:-1] of both)
     (([(64, 32, 32), (128, 16, 16), (256, 8, 8)], [(64, 32, 32), (128, 16, 16), (256, 8, 8)]),
      10.23),
     # wrn_40_2 (teacher) -> MobileNetV2 (student)

@@ -1,4 +1,4 @@
-"""SPLoss: specs/semckd_and_classic_kd.md §2.3."""
+"""SPLoss: RepDistiller/SemCKD distiller_zoo/SP.py."""
 import math
 
 import numpy as np

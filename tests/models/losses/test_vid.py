@@ -1,4 +1,4 @@
-"""VIDLoss and VIDConnector: specs/semckd_and_classic_kd.md §2.5."""
+"""VIDLoss and VIDConnector: RepDistiller/SemCKD distiller_zoo/VID.py."""
 import math
 
 import numpy as np
