@@ -259,11 +259,11 @@ def main():
                 frozen = f', {total - trainable:,} frozen' if total != trainable else ''
                 print(f'{name}\n  Params: {fmt_count(total)} ({total:,}{frozen}){detail}')
             print(line)
-        s_total, _ = count_params(model.student)
         print(f'Trainable besides the student (connectors, loss parameters): '
               f'{fmt_count(extras_total)} ({extras_total:,})')
-        print(f'Trained in all (student + those): {fmt_count(s_total + extras_total)} '
-              f'({s_total + extras_total:,})')
+        trained = count_params(model)[1]  # every trained part (both peers, FFSD's networks)
+        print(f'Trained in all (every parameter with requires_grad): {fmt_count(trained)} '
+              f'({trained:,})')
         if flops_ok:
             print(f'Plain forward FLOPs of the networks above, one image each: '
                   f'{fmt_count(forward_flops)}')
