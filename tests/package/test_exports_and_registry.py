@@ -78,7 +78,8 @@ def registered_mmkd_classes():
         reg = getattr(registries, attr)
         if isinstance(reg, Registry) and reg.scope == 'mmkd':
             for name, obj in reg.module_dict.items():
-                out.append((attr, name, obj))
+                if obj.__module__.startswith('mmkd.'):  # not the helpers tests register
+                    out.append((attr, name, obj))
     return out
 
 
