@@ -130,3 +130,15 @@ def test_unixkd_computation_fraction(capsys, monkeypatch):
     # k = 48 of B = 64 (the config), k/B + F_s/(F_t + 2F_s); F rounded to 1e-3 M in the output
     assert 'k = 48 of B = 64' in out
     assert fraction == pytest.approx(48 / 64 + f_s / (f_t + 2 * f_s), abs=2e-4)
+
+
+def test_hsakd_teacher_step_counts_rotation_batch(capsys, monkeypatch):
+    """The HSAKD teacher step (a classifier config): 4 rotations per image, branches included."""
+    config = 'configs/hsakd/teachers/wrn40_2_frozen.py'
+    out = run_get_flops(config, capsys, monkeypatch)
+    parts = training_parts(out)
+    assert 'backbone' in parts and any(k.startswith('aux_branches') for k in parts)
+    model = build(config)
+    model.train()
+    expected = 4 * branches_path_flops(model, 1, train=True) / 1e6
+    assert parts['total'] == pytest.approx(expected, abs=1e-3)

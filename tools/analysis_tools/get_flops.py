@@ -152,6 +152,8 @@ def training_flops(model: nn.Module, shape: Tuple[int, int]):
 
 def rotation_batch_note(model: nn.Module) -> str:
     from mmkd.models.distillers import HSAKDDistiller, HSSAKDOnlineDistiller
+    if hasattr(model, 'forward_aux'):
+        return ' (each image as its 4 rotations through backbone, head and auxiliary branches)'
     if isinstance(model, HSAKDDistiller):
         return (' (each image as its 4 rotations through backbone, head and auxiliary branches; '
                 'the frozen teacher too)')
@@ -238,6 +240,8 @@ def main():
             else:
                 describe_network('model', model, shape, args.verbose)
             print(line)
+            if hasattr(model, 'forward_aux'):  # an HSAKD teacher: trained on the 4 rotations
+                describe_training(model, shape)
             return
 
         forward_flops, flops_ok = 0, True
