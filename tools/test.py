@@ -5,24 +5,31 @@ Either a plain classifier config with a classifier or student-only checkpoint:
 or a distillation config with the full training checkpoint (the student is evaluated; the
 teacher's weights come from the checkpoint, its `teacher_ckpt` is not read):
     python tools/test.py configs/kd/resnet32x4_resnet8x4.py work_dirs/.../epoch_240.pth
+
+The metrics, with the config, checkpoint and dataset they were measured on, are written beside the
+checkpoint: ``work_dirs/.../epoch_240.metrics.json`` (logs: ``work_dirs/.../test_epoch_240/``).
 """
 import argparse
 import os
 import os.path as osp
 
+from mmengine.dist import is_main_process
 from mmengine.evaluator import DumpResults
 
 from mmkd.utils.cli import (CfgOptionsAction, build_runner, check_tool_args, check_work_dir,
                             setup_for_tools, user_errors_as_messages)
 from mmkd.utils.config_check import check_config, load_config
 from mmkd.utils.errors import CheckpointError
+from mmkd.utils.test_record import (dataset_record, default_test_work_dir, metrics_path,
+                                    write_test_record)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Evaluate a model with mmkd')
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the dir to save evaluation logs')
+    parser.add_argument('--work-dir', help='the dir to save evaluation logs '
+                        '(default: test_<checkpoint name> beside the checkpoint)')
     parser.add_argument('--out', help='save the predictions (a pickle of per-sample results)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=CfgOptionsAction, help='override settings of the config')
@@ -47,8 +54,8 @@ def main():
             cfg.merge_from_dict(args.cfg_options)
         if args.work_dir is not None:
             cfg.work_dir = args.work_dir
-        elif cfg.get('work_dir') is None:
-            cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+        else:  # not the config's (shared by every run of that config): the checkpoint's own
+            cfg.work_dir = default_test_work_dir(args.checkpoint)
         if 'teacher' in cfg.model:
             # the full checkpoint carries the teacher; do not read (or require) teacher_ckpt
             cfg.model.teacher_ckpt = None
@@ -64,6 +71,12 @@ def main():
         metrics = runner.test()
         print('\n'.join(f'{k}: {v:.2f}' if isinstance(v, float) else f'{k}: {v}'
                         for k, v in metrics.items()))
+        if is_main_process():
+            path = write_test_record(
+                metrics_path(args.checkpoint, cfg.work_dir), metrics, args.config,
+                args.checkpoint, dataset_record(cfg.test_dataloader,
+                                                runner.test_dataloader.dataset))
+            print(f'metrics written to {path}')
 
 
 if __name__ == '__main__':

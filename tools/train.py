@@ -12,6 +12,7 @@ import sys
 
 from mmengine.config import Config
 
+from mmkd.utils.batch_scale import warn_batch_mismatch
 from mmkd.utils.cli import (CfgOptionsAction, build_runner, check_tool_args, check_work_dir,
                             setup_for_tools, user_errors_as_messages)
 from mmkd.utils.config_check import check_config, load_config
@@ -116,6 +117,7 @@ def main():
         cfg = merge_args(cfg, args)
         setup_for_tools(cfg)
         check_config(cfg, args.config)
+        warn_batch_mismatch(cfg)
         check_work_dir(cfg.work_dir)
         lock_work_dir_of_run(cfg.work_dir)  # before anything is written there
         runner = build_runner(cfg)

@@ -5,7 +5,8 @@ _base_ = ['../_base_/methods/ffsd.py']
 # "Best" there is the leader's best test-set epoch (modelleader_best.pth); accuracy/top1 and
 # save_best here are the leader's top-1 on the test set after every epoch, the same rule.
 # Evaluate the exported leader with
-#   python tools/test.py configs/ffsd/eval/resnet20_leader.py work_dirs/ffsd/resnet20/student_best.pth
+#   python tools/test.py configs/ffsd/eval/resnet20_leader.py \
+#       work_dirs/ffsd/resnet20/student_best.pth
 model = dict(
     student='configs/_base_/models/ffsd/resnet20.py',
     leader='configs/_base_/models/ffsd/resnet20_leader.py',

@@ -3,17 +3,20 @@ and separate-DDP wrappers for gloo runs, and the benchmark loop."""
 from .benchmark import BenchmarkTrainLoop
 from .cpu_sync_bn import (CPUSyncBatchNorm, CPUSyncDistributedDataParallel,
                           convert_cpu_sync_batchnorm)
-from .hooks import (ChannelsLastHook, CheckpointCompatibilityHook, CompileNetworksHook, DistillationEpochHook, KeepCheckpointsHook,
-                    NaNGuardHook, NonFiniteLossError, PeerSelectionHook, ReproducibleEpochHook,
-                    StudentCheckpointHook, TeacherEvalHook)
+from .hooks import (BestCheckpointGuardHook, ChannelsLastHook, CheckpointCompatibilityHook,
+                    CompileNetworksHook, DistillationEpochHook, KeepCheckpointsHook, NaNGuardHook,
+                    NonFiniteLossError, PeerSelectionHook, ReproducibleEpochHook, ResumeCheckHook,
+                    StudentCheckpointHook, TeacherEvalHook, UNIXKDComputationHook)
 from .linear_warmup_lr import LinearWarmUpLR
 from .online_ddp import CPUSyncSeparateDistributedDataParallel
 from .optimizers import OnlinePartsOptimWrapperConstructor
 
 __all__ = [
-    'BenchmarkTrainLoop', 'ChannelsLastHook', 'CompileNetworksHook', 'CPUSyncBatchNorm', 'CPUSyncDistributedDataParallel',
+    'BenchmarkTrainLoop', 'CPUSyncBatchNorm', 'CPUSyncDistributedDataParallel',
     'CPUSyncSeparateDistributedDataParallel', 'convert_cpu_sync_batchnorm', 'LinearWarmUpLR',
-    'OnlinePartsOptimWrapperConstructor', 'CheckpointCompatibilityHook', 'DistillationEpochHook',
+    'OnlinePartsOptimWrapperConstructor', 'BestCheckpointGuardHook', 'ChannelsLastHook',
+    'CheckpointCompatibilityHook', 'CompileNetworksHook', 'DistillationEpochHook',
     'KeepCheckpointsHook', 'NaNGuardHook', 'NonFiniteLossError', 'PeerSelectionHook',
-    'ReproducibleEpochHook', 'StudentCheckpointHook', 'TeacherEvalHook'
+    'ReproducibleEpochHook', 'ResumeCheckHook', 'StudentCheckpointHook', 'TeacherEvalHook',
+    'UNIXKDComputationHook'
 ]

@@ -19,11 +19,15 @@ GLOO_TIMEOUT_S = 600
 
 
 def setup_for_tools(cfg) -> None:
-    """Register modules, install the safe checkpoint loader, pick gloo when there is no GPU."""
+    """Register modules, add the hooks the model requires (a distiller's distillation hooks,
+    whatever ``custom_hooks`` the config sets), install the safe checkpoint loader, pick gloo
+    when there is no GPU."""
+    from mmkd.models.distillers.base import merge_required_hooks
     from .atomic import install_atomic_local_backend
     from .checkpoint import install_safe_loader
     from .setup_env import register_all_modules
     register_all_modules(init_default_scope=False)
+    merge_required_hooks(cfg)
     install_safe_loader()
     install_atomic_local_backend()
     if not torch.cuda.is_available():
@@ -48,7 +52,10 @@ def _setup_cpu_distributed(cfg) -> None:
     if cfg.get('sync_bn'):
         # torch's SyncBatchNorm needs GPUs; synchronise BatchNorm over gloo instead
         cfg.sync_bn = None
-        wrapper['type'] = 'CPUSyncDistributedDataParallel'
+        separate = wrapper['type'] in ('MMSeparateDistributedDataParallel',
+                                       'CPUSyncSeparateDistributedDataParallel')
+        wrapper['type'] = ('CPUSyncSeparateDistributedDataParallel' if separate else
+                           'CPUSyncDistributedDataParallel')
     cfg.model_wrapper_cfg = wrapper
 
 

@@ -90,7 +90,7 @@ def test_bad_optimizer_config_is_one_message(tiny_cifar_root, tmp_path):
     assert 'Traceback' not in proc.stdout
 
 
-def _reference_leader_checkpoint(path, arch='resnet20'):
+def _reference_leader_checkpoint(path, arch='resnet20', classifier='fc.'):
     """A checkpoint as SJLeo/FFSD save_models writes it for the leader: {'weight': the
     reference network's state dict (conv1, layer*, fc, trans_fusion_module.*), 'epoch', 'cfg',
     'index'}."""
@@ -100,7 +100,7 @@ def _reference_leader_checkpoint(path, arch='resnet20'):
         if key.startswith('backbone.'):
             weight[key[len('backbone.'):]] = value
         elif key.startswith('head.fc.'):
-            weight['fc.' + key[len('head.fc.'):]] = value
+            weight[classifier + key[len('head.fc.'):]] = value
         else:
             weight[key] = value
     assert any(k.startswith('trans_fusion_module.') for k in weight)
@@ -125,3 +125,12 @@ def test_convert_reference_ffsd_layout(tmp_path):
     with pytest.raises(CheckpointError, match='Missing keys'):
         convert_checkpoint(src, str(tmp_path / 'x.pth'), 'ffsd',
                            'configs/_base_/models/ffsd/resnet32_leader.py')
+
+
+def test_convert_reference_ffsd_wrn_leader(tmp_path):
+    """FFSD's WRN names its classifier ``linear`` (models/wideresnet_cifar.py)."""
+    src = str(tmp_path / 'modelleader_best.pth')
+    model = _reference_leader_checkpoint(src, 'wrn16_2', classifier='linear.')
+    dst = str(tmp_path / 'leader.pth')
+    convert_checkpoint(src, dst, 'ffsd', 'configs/_base_/models/ffsd/wrn16_2_leader.py')
+    _assert_equal_trees(safe_load(dst)['state_dict'], dict(model.state_dict()), 'converted')

@@ -106,8 +106,8 @@ def reference_iteration(students, leader, fusion, sd_models, sd_leader, x, label
         optims[i].zero_grad()
         loss.backward()
         optims[i].step()
-    loss_fusion = F.cross_entropy(fusion_out, labels) + T ** 2 * kl(fusion_out, ensemble.detach(),
-                                                                     T)
+    loss_fusion = (F.cross_entropy(fusion_out, labels) +
+                   T ** 2 * kl(fusion_out, ensemble.detach(), T))
     logs['fusion.loss'] = loss_fusion.item()
     fusion_optim.zero_grad()
     loss_fusion.backward()

@@ -15,7 +15,19 @@ from mmkd.utils.errors import ConfigError
 
 #: reference parameter counts: common student, leader (+ TransFusionModule(64, 2))
 REFERENCE_PARAMS = {'resnet20': (278324, 287476), 'resnet32': (472756, 481908),
-                    'resnet56': (861620, 870772)}
+                    'resnet56': (861620, 870772),
+                    # models/wideresnet_cifar.py wideresnet1602 / 4002, trans_fusion_info (128, 2)
+                    'wrn16_2': (704420, 739108), 'wrn40_2': (2258084, 2292772),
+                    # models/densenet_cifar.py DenseNet(), trans_fusion_info (456, 2)
+                    'densenet40': (1100428, 1523140),
+                    # models/googlenet_cifar.py googlenet(), trans_fusion_info (1024, 2)
+                    'googlenet': (6258500, 8371012)}
+RESNET_TAPS = [(16, 32, 32), (32, 16, 16), (64, 8, 8)]
+TAPS = {'resnet20': RESNET_TAPS, 'resnet32': RESNET_TAPS, 'resnet56': RESNET_TAPS,
+        'wrn16_2': [(32, 32, 32), (64, 16, 16), (128, 8, 8)],
+        'wrn40_2': [(32, 32, 32), (64, 16, 16), (128, 8, 8)],
+        'densenet40': [(168, 32, 32), (312, 16, 16), (456, 8, 8)],
+        'googlenet': [(480, 32, 32), (832, 16, 16), (1024, 8, 8)]}
 
 
 def build(path, **overrides):
@@ -34,12 +46,34 @@ def test_networks_match_the_reference(arch):
     leader = build(f'configs/_base_/models/ffsd/{arch}_leader.py')
     assert (count(student), count(leader)) == REFERENCE_PARAMS[arch]
     out = leader.eval().forward_taps(torch.randn(2, 3, 32, 32))
-    assert [tuple(t.shape[1:]) for t in out['taps']] == [(16, 32, 32), (32, 16, 16), (64, 8, 8)]
-    assert tuple(out['trans'].shape) == (2, 128, 8, 8)
+    assert [tuple(t.shape[1:]) for t in out['taps']] == TAPS[arch]
+    assert tuple(out['trans'].shape) == (2, 2 * TAPS[arch][-1][0], 8, 8)
     assert tuple(out['logits'].shape) == (2, 100)
     # inference is the plain classifier: same logits, trans-fusion head unused
     assert torch.equal(leader(torch.zeros(1, 3, 32, 32)) * 0 + out['logits'][:1] * 0,
                        torch.zeros(1, 100))
+
+
+def test_ffsd_wrn_quirks():
+    net = build('configs/_base_/models/ffsd/wrn16_2.py').backbone
+    assert net.bn1.momentum == 0.9  # the reference's final BN
+    assert all(m.bias is not None for m in net.modules() if isinstance(m, torch.nn.Conv2d))
+    block = net.layer2[0]  # stride on the second conv, biased 1x1 shortcut
+    assert block.conv1.stride == (1, 1) and block.conv2.stride == (2, 2)
+    assert block.shortcut[0].kernel_size == (1, 1)
+    assert len(net.layer1[1].shortcut) == 0  # identity where the shape is kept
+    # the last tap is relu(bn1(layer3)): non-negative; layer1's is a pre-activation sum
+    out = build('configs/_base_/models/ffsd/wrn16_2.py').forward_taps(torch.randn(2, 3, 32, 32))
+    assert out['taps'][-1].min() >= 0 and out['taps'][0].min() < 0
+
+
+def test_densenet_decoder_matches_the_reference():
+    model = build('configs/ffsd/densenet40.py')
+    assert count(model.part('decoder_leader')) == 1753152  # DIYSelfDistillationModel([456,...])
+    assert count(model.part('fusion')) == 472516  # FusionModule(456, 100, 8, 2)
+    model = build('configs/ffsd/googlenet.py')
+    assert count(model.part('decoder_leader')) == 11264576  # DIYSelfDistillationModel([1024,..])
+    assert count(model.part('fusion')) == 2224228  # FusionModule(1024, 100, 8, 2)
 
 
 def test_auxiliary_modules_match_the_reference():
@@ -93,6 +127,12 @@ def test_reference_optimizers():
         assert type(wrappers[name].optimizer).__name__ == 'Adam'
         assert (group['lr'], group['weight_decay'], group['betas']) == (1e-3, 1e-4, (0.9, 0.999))
     assert cfg.train_cfg.max_epochs == 299
+    # reflect-padded crop (data/cifar100.py), batch 128
+    pipeline = [t.type for t in cfg.train_dataloader.dataset.pipeline]
+    assert pipeline[1:4] == ['PadBorder', 'RandomCrop', 'RandomFlip']
+    assert cfg.train_dataloader.dataset.pipeline[1].padding_mode == 'reflect'
+    assert 'padding' not in cfg.train_dataloader.dataset.pipeline[2]
+    assert cfg.train_dataloader.batch_size == 128
     assert cfg.param_scheduler.milestones == [150, 225]
 
 

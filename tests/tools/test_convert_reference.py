@@ -254,11 +254,20 @@ def test_torchvision_names_are_torchvision_s(work):
     torch.testing.assert_close(tv_logits, expected_logits, atol=1e-10, rtol=0)
 
 
+def _cli_module():
+    """The CLI as a module (its config suggestions are CLI conveniences, not library code)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'convert_reference_tool', osp.join(ROOT, 'tools/model_converters/convert_reference.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_wrong_config_names_keys_and_suggests(work):
-    from mmkd.models.utils.reference_converter import convert_checkpoint
     src, dst = work['jobs']['resnet8'][0], str(work['tmp'] / 'wrong.pth')
     with pytest.raises(CheckpointError) as info:
-        convert_checkpoint(src, dst, 'repdistiller', 'configs/_base_/models/wrn16_2.py')
+        _cli_module().convert(src, dst, 'repdistiller', 'configs/_base_/models/wrn16_2.py')
     message = str(info.value)
     assert 'Missing keys (' in message and 'Unexpected keys (' in message
     assert 'backbone.block1.layer.0.bn1.weight' in message  # a wrn16_2 key the file lacks

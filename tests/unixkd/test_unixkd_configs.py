@@ -1,11 +1,13 @@
 """configs/unixkd/: the 12 pairs of the xuguodong03/UNIXKD README and command.sh with their KD
 twins, the reference hyper-parameters, the published numbers in each header, and the computation
 metric ``k/B + F_s/(F_t + 2F_s)`` against the README's percentages."""
+import copy
 import os.path as osp
 
 import pytest
 from mmengine.config import Config
 
+from mmkd.models.distillers import merge_required_hooks
 from mmkd.models.distillers.builder_utils import build_classifier
 from mmkd.models.distillers.unixkd_transform import computation_fraction, measure_flops
 from tests.utils import ROOT
@@ -71,7 +73,11 @@ def test_pair_configs_follow_command_sh(pair):
         assert [round(s / 255, 4) for s in cfg.data_preprocessor.std] == [0.2675, 0.2565, 0.2761]
         if student == 'mobilenetv2':
             assert cfg.model.student.cfg_path.endswith('mobilenetv2_unixkd.py')
-        assert 'UNIXKDComputationHook' in [h['type'] for h in cfg.custom_hooks]
+        user = copy.deepcopy(cfg)
+        user.custom_hooks = [dict(type='EMAHook')]  # a user's own hook list keeps ours
+        merge_required_hooks(user)
+        assert {'EMAHook', 'UNIXKDComputationHook', 'StudentCheckpointHook'} <= {
+            h['type'] for h in user.custom_hooks}
         header = open(osp.join(ROOT, 'configs', 'unixkd',
                                f'{pair}{"_kd" if twin else ""}.py')).read().split('_base_')[0]
         for number in (f'{kd_acc:.2f}', f'{unix_acc:.2f}', f'{comp:.2f}%', f'{ratio:.2f}'):

@@ -10,7 +10,10 @@ data_preprocessor = dict(
 )
 train_pipeline = [
     dict(type='SeedAugmentation'),
-    dict(type='RandomCrop', crop_size=32, padding=4, padding_mode='reflect'),
+    # torchvision RandomCrop(32, padding=4, padding_mode='reflect'): mmpretrain's RandomCrop
+    # would zero-pad its `padding` whatever padding_mode says, so the reflection is done first
+    dict(type='PadBorder', padding=4, padding_mode='reflect'),
+    dict(type='RandomCrop', crop_size=32),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]

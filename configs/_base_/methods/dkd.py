@@ -8,5 +8,6 @@ model = dict(
     type='SingleTeacherDistiller',
     student_loss_weight=1.0,
     distill_losses=dict(
-        dkd=dict(type='DKDLoss', tau=4.0, alpha=1.0, beta=8.0, warmup_epochs=20)),
+        dkd=dict(type='DKDLoss', tau=4.0, alpha=1.0, beta=8.0,
+                 weight_schedule=dict(type='LinearWarmup', epochs=20))),
 )

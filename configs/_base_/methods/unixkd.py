@@ -30,12 +30,8 @@ data_preprocessor = dict(mean=[129.3105, 124.083, 112.4295], std=[68.2125, 65.40
 # no drop_last: the last batch of 16 is used (barely mixed, all kept), as in the reference
 train_dataloader = dict(drop_last=False)
 randomness = dict(seed=0)  # --seed 0
-custom_hooks = [
-    dict(type='DistillationEpochHook'),
-    dict(type='TeacherEvalHook'),
-    dict(type='StudentCheckpointHook'),
-    dict(type='UNIXKDComputationHook'),  # per-epoch teacher forwards saved and computation
-]
+# UNIXKDDistiller declares UNIXKDComputationHook (per-epoch teacher forwards saved and
+# computation) with the distillation hooks; the tools add them to any custom_hooks.
 # the epoch-to-date values are logged as they are (not averaged over the logger window)
 log_processor = dict(custom_cfg=[
     dict(data_src='unix_epoch_computation', method_name='current'),

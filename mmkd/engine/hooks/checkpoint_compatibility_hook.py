@@ -1,6 +1,7 @@
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from mmkd.models.utils.state_dict import DISTILLER_PREFIXES, state_dict_diff, strip_data_parallel
 from mmkd.registry import HOOKS
 from mmkd.utils.errors import CheckpointError
 
@@ -24,28 +25,13 @@ class CheckpointCompatibilityHook(Hook):
         if self.allow_partial:
             return
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        state = checkpoint.get('state_dict', checkpoint)
-        state = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
-        own = model.state_dict()
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        mismatched = [k for k in own if k in state and hasattr(state[k], 'shape')
-                      and tuple(state[k].shape) != tuple(own[k].shape)]
-        if not (missing or unexpected or mismatched):
+        state = strip_data_parallel(checkpoint.get('state_dict', checkpoint))
+        diff = state_dict_diff(state, model.state_dict())
+        if diff.ok:
             return
-
-        def show(items):
-            return ', '.join(items[:6]) + (f' (+{len(items) - 6} more)' if len(items) > 6 else '')
-
-        parts = ['The checkpoint does not fit the model of this config.']
-        if missing:
-            parts.append(f'Missing keys ({len(missing)}): {show(missing)}.')
-        if unexpected:
-            parts.append(f'Unexpected keys ({len(unexpected)}): {show(unexpected)}.')
-        if mismatched:
-            parts.append(f'Shape mismatch ({len(mismatched)}): {show(mismatched)}.')
-        if unexpected and all(k.startswith(('student.', 'teacher.', 'connectors.',
-                                            'distill_losses.')) for k in unexpected):
+        missing, unexpected = diff.missing, diff.unexpected
+        parts = ['The checkpoint does not fit the model of this config.', diff.describe()]
+        if unexpected and all(k.startswith(DISTILLER_PREFIXES) for k in unexpected):
             parts.append('It is a full distillation checkpoint: evaluate it with the '
                          'distillation config, or use student_last.pth/student_best.pth with '
                          'the plain student config.')

@@ -1,6 +1,9 @@
 """The CIFAR/ImageNet model zoo: backbones returning the feature lists distillers read."""
 from .base import BackboneFeatures, BaseBackbone
 from .densenet_cifar import DenseNetCifar
+from .ffsd_densenet import FFSDDenseNet
+from .ffsd_googlenet import FFSDGoogLeNet
+from .ffsd_wrn import FFSDWideResNet
 from .googlenet_cifar import GoogLeNetCifar
 from .mobilenetv2_cifar import MobileNetV2Cifar
 from .mobilenetv2_hsakd import MobileNetV2HSAKD
@@ -20,5 +23,5 @@ __all__ = [
     'BackboneFeatures', 'BaseBackbone', 'DenseNetCifar', 'GoogLeNetCifar', 'MobileNetV2Cifar',
     'MobileNetV2HSAKD', 'MobileNetV2TfKD', 'ResNetCifar', 'ResNetImageNet', 'ResNetV2Cifar',
     'ResNeXtCifar', 'ShuffleNetV1Cifar', 'ShuffleNetV2Cifar', 'ShuffleNetV2TfKD', 'VGGCifar',
-    'WideResNetCifar', 'MobileNetV2UNIXKD'
+    'WideResNetCifar', 'MobileNetV2UNIXKD', 'FFSDDenseNet', 'FFSDGoogLeNet', 'FFSDWideResNet'
 ]

@@ -6,7 +6,8 @@ pre-activation variant of the stage outputs (RepDistiller's ``preact``). An mmkd
 has two entry points:
 
 * :meth:`BaseBackbone.forward_features` returns :class:`BackboneFeatures`: the stem output, the
-  ``L`` stage outputs (post- or pre-activation) and ``final``, the map that global pooling turns
+  ``L`` stage outputs (post-activation), with ``preact=True`` also their pre-activation variant
+  (``preact_stages``, from the same forward), and ``final``, the map that global pooling turns
   into the embedding. ``final`` is the last stage output unless the architecture has a post-stage
   block (ShuffleNetV2's 1×1 conv to 1024, MobileNetV2's 1×1 conv to 1280, WRN's last BN-ReLU).
 * :meth:`BaseBackbone.forward` follows mmpretrain: it returns the tuple of outputs selected by
@@ -23,12 +24,25 @@ from mmengine.model import BaseModule
 
 @dataclass
 class BackboneFeatures:
-    """Everything a distillation method may read from one backbone forward."""
+    """Everything a distillation method may read from one backbone forward.
+
+    ``stages`` are always the post-activation stage outputs. ``preact_stages`` is filled by
+    ``forward_features(x, preact=True)`` with the pre-activation outputs of the same forward
+    (RepDistiller's ``preact``); ``None`` when not asked for, or when the architecture has no
+    distinct pre-activation (then :meth:`stage_outputs` gives ``stages`` for both).
+    """
 
     stem: torch.Tensor
     stages: List[torch.Tensor]
     final: torch.Tensor
     extras: dict = field(default_factory=dict)
+    preact_stages: Optional[List[torch.Tensor]] = None
+
+    def stage_outputs(self, preact: bool = False) -> List[torch.Tensor]:
+        """The stage outputs, pre-activation ones if ``preact`` (and the backbone has them)."""
+        if preact and self.preact_stages is not None:
+            return self.preact_stages
+        return self.stages
 
 
 class BaseBackbone(BaseModule):

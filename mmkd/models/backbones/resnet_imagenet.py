@@ -122,8 +122,10 @@ class ResNetImageNet(BaseBackbone):
     def forward_features(self, x: torch.Tensor, preact: bool = False) -> BackboneFeatures:
         stem = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         out = stem
-        stages = []
+        stages, preact_stages = [], []
         for layer in (self.layer1, self.layer2, self.layer3, self.layer4):
             out, pre = layer(out)
-            stages.append(pre if preact else out)
-        return BackboneFeatures(stem=stem, stages=stages, final=out)
+            stages.append(out)
+            preact_stages.append(pre)
+        return BackboneFeatures(stem=stem, stages=stages, final=out,
+                                preact_stages=preact_stages if preact else None)

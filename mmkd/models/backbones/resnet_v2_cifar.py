@@ -174,9 +174,11 @@ class ResNetV2Cifar(BaseBackbone):
 
     def forward_features(self, x: torch.Tensor, preact: bool = False) -> BackboneFeatures:
         stem = F.relu(self.bn1(self.conv1(x)))
-        stages = []
+        stages, preact_stages = [], []
         out = stem
         for layer in (self.layer1, self.layer2, self.layer3, self.layer4):
             out, pre = layer(out)
-            stages.append(pre if preact else out)
-        return BackboneFeatures(stem=stem, stages=stages, final=out)
+            stages.append(out)
+            preact_stages.append(pre)
+        return BackboneFeatures(stem=stem, stages=stages, final=out,
+                                preact_stages=preact_stages if preact else None)

@@ -130,8 +130,10 @@ class ResNeXtCifar(BaseBackbone):
     def forward_features(self, x: torch.Tensor, preact: bool = False) -> BackboneFeatures:
         stem = F.relu(self.bn_1(self.conv_1_3x3(x)))
         out = stem
-        stages = []
+        stages, preact_stages = [], []
         for layer in (self.stage_1, self.stage_2, self.stage_3):
             out, pre = layer(out)
-            stages.append(pre if preact else out)
-        return BackboneFeatures(stem=stem, stages=stages, final=out)
+            stages.append(out)
+            preact_stages.append(pre)
+        return BackboneFeatures(stem=stem, stages=stages, final=out,
+                                preact_stages=preact_stages if preact else None)

@@ -158,9 +158,11 @@ class ShuffleNetV2Cifar(BaseBackbone):
     def forward_features(self, x: torch.Tensor, preact: bool = False) -> BackboneFeatures:
         stem = F.relu(self.bn1(self.conv1(x)))
         out = stem
-        stages = []
+        stages, preact_stages = [], []
         for layer in (self.layer1, self.layer2, self.layer3):
             out, pre = layer(out)
-            stages.append(pre if preact else out)
+            stages.append(out)
+            preact_stages.append(pre)
         final = F.relu(self.bn2(self.conv2(out)))
-        return BackboneFeatures(stem=stem, stages=stages, final=final)
+        return BackboneFeatures(stem=stem, stages=stages, final=final,
+                                preact_stages=preact_stages if preact else None)

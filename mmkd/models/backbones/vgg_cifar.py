@@ -99,13 +99,15 @@ class VGGCifar(BaseBackbone):
         height = x.shape[2]
         stem = F.relu(self.block0(x))
         out = self.pool0(stem)
-        stages = []
+        stages, preact_stages = [], []
         for i in range(1, 5):
             if i == 4 and height == 64:
                 out = self.pool3(out)
             pre = getattr(self, f'block{i}')(out)
             out = F.relu(pre)
-            stages.append(pre if preact else out)
+            stages.append(out)
+            preact_stages.append(pre)
             if i < 3:
                 out = getattr(self, f'pool{i}')(out)
-        return BackboneFeatures(stem=stem, stages=stages, final=out)
+        return BackboneFeatures(stem=stem, stages=stages, final=out,
+                                preact_stages=preact_stages if preact else None)

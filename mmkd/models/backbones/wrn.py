@@ -152,8 +152,9 @@ class WideResNetCifar(BaseBackbone):
         f2 = self.block2(f1)
         f3 = self.block3(f2)
         final = F.relu(self.bn1(f3))
-        if preact:
-            stages = [self.block2.layer[0].bn1(f1), self.block3.layer[0].bn1(f2), self.bn1(f3)]
-        else:
-            stages = [f1, f2, f3]
-        return BackboneFeatures(stem=stem, stages=stages, final=final)
+        preact_stages = None
+        if preact:  # the reference's BN of the next block on f1, f2 (an extra BN call)
+            preact_stages = [self.block2.layer[0].bn1(f1), self.block3.layer[0].bn1(f2),
+                             self.bn1(f3)]
+        return BackboneFeatures(stem=stem, stages=[f1, f2, f3], final=final,
+                                preact_stages=preact_stages)

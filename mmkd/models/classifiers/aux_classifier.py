@@ -48,6 +48,7 @@ class AuxOutputs:
     logits: torch.Tensor  # [B, C], the backbone's own head
     ss_logits: List[torch.Tensor]  # L x [B, 4C], one per branch
     feats: Optional[BackboneFeatures] = None
+    emb: Optional[torch.Tensor] = None  # the pooled vector the head reads
 
 
 @MODELS.register_module()
@@ -99,16 +100,17 @@ class AuxBranchClassifier(ImageClassifier):
 
     # ------------------------------------------------------------------ forward
     def forward_aux(self, inputs: torch.Tensor, detach_features: bool = False,
-                    backbone_grad: bool = True) -> AuxOutputs:
+                    backbone_grad: bool = True, preact: bool = False) -> AuxOutputs:
         """Backbone, head and every branch on ``inputs`` (already rotated, if wanted).
 
         Args:
             detach_features: cut the gradient between the branches and the backbone (the
                 reference's ``grad=False``: a frozen-backbone teacher, and any eval call).
             backbone_grad: ``False`` runs backbone and head under ``no_grad`` (frozen backbone).
+            preact: also keep the pre-activation stage outputs (``feats.preact_stages``).
         """
         with torch.set_grad_enabled(torch.is_grad_enabled() and backbone_grad):
-            feats = self.backbone.forward_features(inputs)
+            feats = self.backbone.forward_features(inputs, preact=preact)
             pooled = (feats.final, )
             if self.with_neck:
                 pooled = self.neck(pooled)
@@ -116,7 +118,8 @@ class AuxBranchClassifier(ImageClassifier):
         taps = self.aux_branches.taps(feats)
         if detach_features or not backbone_grad:
             taps = [t.detach() for t in taps]
-        return AuxOutputs(logits=logits, ss_logits=self.aux_branches(taps), feats=feats)
+        return AuxOutputs(logits=logits, ss_logits=self.aux_branches(taps), feats=feats,
+                          emb=pooled[-1])
 
     def hsakd_loss(self, inputs: torch.Tensor, data_samples, detach_features: bool = False,
                    backbone_grad: bool = True) -> Dict[str, torch.Tensor]:

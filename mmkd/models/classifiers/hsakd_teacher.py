@@ -17,21 +17,18 @@ Both use the same loss: ``CE(final[0::4], y) + Σ_l CE(aux_l(4N rows), 4y + r)``
 everything). A checkpoint with ``aux_branches.*`` (e.g. a converted HSAKD teacher) is accepted: its
 branch weights are ignored, the plain part must fit exactly.
 """
-import os.path as osp
 import warnings
 from typing import Dict, Optional
 
 import torch
 
-from mmkd.models.distillers.builder_utils import extract_state_dict
+from mmkd.models.utils.frozen import FrozenNetworkOwner, freeze, load_strict, mark_loaded
 from mmkd.registry import MODELS
-from mmkd.utils.checkpoint import is_remote, safe_load
-from mmkd.utils.errors import CheckpointError
 from .aux_classifier import AUX_PREFIX, AuxBranchClassifier
 
 
 @MODELS.register_module()
-class HSAKDTeacher(AuxBranchClassifier):
+class HSAKDTeacher(FrozenNetworkOwner, AuxBranchClassifier):
     """An :class:`AuxBranchClassifier` trained as an HSAKD teacher.
 
     Args:
@@ -58,7 +55,7 @@ class HSAKDTeacher(AuxBranchClassifier):
         self.backbone_ckpt = backbone_ckpt
         if self.freeze_backbone:
             for module in self.plain_modules():
-                module.requires_grad_(False)
+                freeze(module, loaded=False)  # loaded by init_weights()
             if backbone_ckpt is None and backbone_ckpt_required:
                 warnings.warn(
                     'HSAKDTeacher: freeze_backbone=True but backbone_ckpt is None, the FROZEN '
@@ -66,13 +63,6 @@ class HSAKDTeacher(AuxBranchClassifier):
                     'model.backbone_ckpt to a trained classifier checkpoint.', stacklevel=2)
 
     # ------------------------------------------------------------------ training
-    def train(self, mode: bool = True):
-        super().train(mode)
-        if self.freeze_backbone:
-            for module in self.plain_modules():
-                module.eval()  # BN statistics of the frozen backbone never change
-        return self
-
     def loss(self, inputs: torch.Tensor, data_samples) -> Dict[str, torch.Tensor]:
         frozen = self.freeze_backbone
         return self.hsakd_loss(inputs, data_samples, detach_features=frozen,
@@ -86,40 +76,21 @@ class HSAKDTeacher(AuxBranchClassifier):
 
     def load_plain_checkpoint(self, path: str) -> None:
         """Load backbone + neck + head strictly from ``path`` (``aux_branches.*`` ignored)."""
-        if not is_remote(path) and not osp.isfile(path):
-            raise CheckpointError(
-                f'Backbone checkpoint {path} does not exist. The frozen-backbone HSAKD teacher '
-                'starts from a trained plain classifier: train it first (python tools/train.py '
-                'configs/baselines/<arch>_cifar100.py writes work_dirs/baselines/<arch>_cifar100/'
-                'epoch_240.pth), convert a public one (tools/model_converters/'
-                'convert_reference.py ... --config configs/_base_/models/<arch>.py), or point '
-                'model.backbone_ckpt at one with --cfg-options model.backbone_ckpt=PATH.')
-        state = extract_state_dict(safe_load(path), path)
-        state = {k: v for k, v in state.items() if not k.startswith(AUX_PREFIX)}
-        own = self.plain_state_dict()
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        mismatched = [f'{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}' for k in own
-                      if k in state and hasattr(state[k], 'shape')
-                      and tuple(state[k].shape) != tuple(own[k].shape)]
-        if missing or unexpected or mismatched:
-            def show(items):
-                return ', '.join(items[:6]) + (f' (+{len(items) - 6} more)'
-                                               if len(items) > 6 else '')
-            parts = [f'The backbone checkpoint {path} does not fit the plain part of this '
-                     f'teacher ({type(self.backbone).__name__}, {self.num_classes} classes).']
-            if missing:
-                parts.append(f'Missing keys ({len(missing)}): {show(missing)}.')
-            if unexpected:
-                parts.append(f'Unexpected keys ({len(unexpected)}): {show(unexpected)}.')
-            if mismatched:
-                parts.append(f'Shape mismatch ({len(mismatched)}): {show(mismatched)}.')
-            parts.append('It must be a checkpoint of the same architecture trained with its '
-                         'plain config (configs/baselines/<arch>_cifar100.py) or converted for '
-                         'it.')
-            raise CheckpointError(' '.join(parts))
-        result = self.load_state_dict(state, strict=False)
-        assert not result.unexpected_keys and all(
-            k.startswith(AUX_PREFIX) for k in result.missing_keys), result
+        load_strict(
+            self, path, 'backbone',
+            what=(f'the plain part of this teacher ({type(self.backbone).__name__}, '
+                  f'{self.num_classes} classes)'),
+            select=lambda state: {k: v for k, v in state.items()
+                                  if not k.startswith(AUX_PREFIX)},
+            target=self.plain_state_dict(),
+            missing_hint=(
+                'The frozen-backbone HSAKD teacher starts from a trained plain classifier: train '
+                'it first (python tools/train.py configs/baselines/<arch>_cifar100.py writes '
+                'work_dirs/baselines/<arch>_cifar100/epoch_240.pth), convert a public one '
+                '(tools/model_converters/convert_reference.py ... --config '
+                'configs/_base_/models/<arch>.py), or point model.backbone_ckpt at one with '
+                '--cfg-options model.backbone_ckpt=PATH.'),
+            fit_hint=('It must be a checkpoint of the same architecture trained with its plain '
+                      'config (configs/baselines/<arch>_cifar100.py) or converted for it.'))
         for module in self.plain_modules():
-            module.is_init = True  # a later init_weights() must not re-initialise them
+            mark_loaded(module)  # a later init_weights() must not re-initialise them

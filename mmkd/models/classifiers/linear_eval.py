@@ -5,30 +5,30 @@ with the target class count, every weight but the classifier is copied from the 
 checkpoint and frozen, and the whole network stays in eval mode (BatchNorm statistics frozen);
 only a new linear classifier on the globally pooled features is trained.
 """
-import os.path as osp
-from typing import List, Optional, Union
+from typing import Mapping, Optional, Union
 
 import torch
 import torch.nn as nn
 from mmpretrain.models import ImageClassifier
 
-from mmkd.models.distillers.builder_utils import CONVERTER, extract_state_dict, model_cfg_from
+from mmkd.models.utils.frozen import FrozenNetworkOwner, freeze, load_strict
+from mmkd.models.utils.model_config import model_cfg_from
+from mmkd.models.utils.state_dict import CONVERTER
 from mmkd.registry import MODELS
-from mmkd.utils.checkpoint import is_remote, safe_load
 from mmkd.utils.errors import CheckpointError, ConfigError
 
 #: top-level prefixes that hold the student of a full training checkpoint
 STUDENT_PREFIXES = ('student.', )
 
 
-def student_backbone_state(path: str) -> dict:
-    """The ``backbone.*`` (and ``neck.*``) weights of the student in checkpoint ``path``.
+def student_backbone_state(state: Mapping, path: str) -> dict:
+    """The ``backbone.*`` (and ``neck.*``) weights of the student among the weights ``state`` of
+    checkpoint ``path``.
 
     Accepts a student-only checkpoint (``student_best.pth``/``student_last.pth``: plain classifier
     keys), a plain classifier checkpoint, or a full distillation checkpoint (``student.*`` keys;
     auxiliary branches, heads, teachers and connectors are ignored).
     """
-    state = extract_state_dict(safe_load(path), path)
     if any(k.startswith(STUDENT_PREFIXES) for k in state):
         state = {k.split('.', 1)[1]: v for k, v in state.items() if k.startswith(STUDENT_PREFIXES)}
     kept = {k: v for k, v in state.items() if k.startswith(('backbone.', 'neck.'))}
@@ -43,7 +43,7 @@ def student_backbone_state(path: str) -> dict:
 
 
 @MODELS.register_module()
-class LinearEvalClassifier(ImageClassifier):
+class LinearEvalClassifier(FrozenNetworkOwner, ImageClassifier):
     """A frozen distilled backbone + a new trainable linear classifier.
 
     The model is an ordinary ``ImageClassifier`` (``backbone``, ``neck``, ``head``), so its
@@ -99,50 +99,28 @@ class LinearEvalClassifier(ImageClassifier):
                 'LinearEvalClassifier: set model.student_ckpt to the distilled student '
                 '(e.g. --cfg-options model.student_ckpt=work_dirs/hsakd/vgg13_mobilenetv2/'
                 'student_last.pth); linear evaluation of a random backbone is meaningless.')
-        self.frozen_modules: List[nn.Module] = [m for m in (self.backbone, self.neck)
-                                                if m is not None]
-        for module in self.frozen_modules:
-            module.requires_grad_(False)
-            module.eval()
-            # the Runner's init_weights() must not re-initialise the loaded backbone
-            module.is_init = True
+        for module in (self.backbone, self.neck):
+            if module is not None:
+                freeze(module)  # the Runner's init_weights() must not re-initialise it
         # the new linear layer is initialised here (HSAKD: N(0, std), bias 0), once
         nn.init.normal_(self.head.fc.weight, 0, head_init_std)
         nn.init.zeros_(self.head.fc.bias)
         self.head.is_init = True
 
     def load_student(self, path: str) -> None:
-        if not is_remote(path) and not osp.isfile(path):
-            raise CheckpointError(
-                f'Student checkpoint {path} does not exist. Distil the student first (e.g. '
-                'python tools/train.py configs/hsakd/vgg13_mobilenetv2.py writes '
-                'work_dirs/hsakd/vgg13_mobilenetv2/student_last.pth) or point '
-                'model.student_ckpt at it with --cfg-options model.student_ckpt=PATH.')
-        state = student_backbone_state(path)
-        own = {k: v for k, v in self.state_dict().items() if k.startswith(('backbone.', 'neck.'))}
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        mismatched = [f'{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}' for k in own
-                      if k in state and state[k].shape != own[k].shape]
-        if missing or unexpected or mismatched:
-            parts = [f'The student checkpoint {path} does not fit the student config.']
-            for what, items in (('Missing', missing), ('Unexpected', unexpected),
-                                ('Shape mismatch', mismatched)):
-                if items:
-                    parts.append(f'{what} ({len(items)}): {", ".join(items[:6])}'
-                                 f'{" ..." if len(items) > 6 else ""}.')
-            parts.append('Check that model.student is the architecture of the checkpoint.')
-            raise CheckpointError(' '.join(parts))
-        result = self.load_state_dict(state, strict=False)
-        assert not result.unexpected_keys, result.unexpected_keys
+        load_strict(
+            self, path, 'student',
+            select=lambda state: student_backbone_state(state, path),
+            target={k: v for k, v in self.state_dict().items()
+                    if k.startswith(('backbone.', 'neck.'))},
+            missing_hint=(
+                'Distil the student first (e.g. python tools/train.py '
+                'configs/hsakd/vgg13_mobilenetv2.py writes work_dirs/hsakd/vgg13_mobilenetv2/'
+                'student_last.pth) or point model.student_ckpt at it with --cfg-options '
+                'model.student_ckpt=PATH.'),
+            fit_hint='Check that model.student is the architecture of the checkpoint.')
 
     # ------------------------------------------------------------------ modes
-    def train(self, mode: bool = True):
-        super().train(mode)
-        for module in getattr(self, 'frozen_modules', []):
-            module.eval()  # BatchNorm statistics and dropout of the student never change
-        return self
-
     def extract_feat(self, inputs: torch.Tensor, stage: str = 'neck'):
         with torch.no_grad():
             feats = super().extract_feat(inputs, stage=stage)

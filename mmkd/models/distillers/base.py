@@ -5,97 +5,88 @@ co-trained peers/teachers, trainable connectors and registered losses. ``predict
 the student alone, so validation, ``tools/test.py`` and the student-only checkpoint see exactly the
 plain student classifier.
 
-Subclasses implement :meth:`loss`. Distillers that train several networks with separate optimizers
-(online methods) override ``train_step`` and receive an ``OptimWrapperDict``; distillers that
-rewrite the batch before the teacher sees it do so in :meth:`loss` and report the teacher compute
-they saved through :meth:`extra_log_vars`.
+Subclasses implement :meth:`loss`. The services they compose live next to this module: the
+frozen-network service (:mod:`mmkd.models.utils.frozen`), feature access (:mod:`.feature_access`),
+the loss wiring (:mod:`.loss_wiring`) and, in :class:`~.single_teacher.SingleTeacherDistiller`,
+the batch-transform seam (a transform rewrites the batch before the teacher sees it and returns
+values to log next to the losses).
 """
-import inspect
-from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Union
+import copy
+from typing import Dict, List, Optional, Tuple
 
 import torch
-import torch.nn as nn
 from mmengine.model import BaseModel
 
-from mmkd.utils.errors import ConfigError
-from .builder_utils import build_classifier
+from mmkd.models.utils.model_config import build_classifier
+from .feature_access import NetworkOutputs, network_outputs  # noqa: F401  (re-exported)
+from .loss_wiring import call_with_batch_fields  # noqa: F401  (re-exported)
 
 
-@dataclass
-class NetworkOutputs:
-    """One network's outputs in the reference feature-list convention.
+def cls_data_preprocessor(cfg: Optional[dict]) -> dict:
+    """A distiller's data preprocessor: mmpretrain's ``ClsDataPreprocessor`` unless the config
+    names another type (the batch is preprocessed once for every network)."""
+    if cfg is None:
+        return dict(type='ClsDataPreprocessor')
+    if isinstance(cfg, dict):
+        cfg = dict(cfg)
+        cfg.setdefault('type', 'ClsDataPreprocessor')
+    return cfg
 
-    ``feats = [f0 (stem), f1..fL (stages), emb (pooled vector)]`` (RepDistiller/SemCKD models/*.py
-    ``is_feat``) and ``logits``.
+
+def _hook_type_name(hook) -> str:
+    kind = hook.get('type') if isinstance(hook, dict) else type(hook)
+    name = kind if isinstance(kind, str) else getattr(kind, '__name__', str(kind))
+    return name.split('.')[-1]
+
+
+def merge_required_hooks(cfg) -> List[str]:
+    """Add the hooks the config's model declares (``required_hooks``) to ``cfg.custom_hooks``
+    unless the config already lists a hook of that type (then its arguments are kept).
+
+    The tools (``tools/train.py``, ``tools/test.py``) call it for every config, so a user config
+    that sets its own ``custom_hooks`` (say ``[dict(type='EMAHook')]``) keeps the distillation
+    hooks. Returns the names of the hooks it added.
     """
-
-    feats: List[torch.Tensor]
-    logits: torch.Tensor
-
-    def select(self, source: Union[str, int, Sequence[int]]):
-        """Pick what a loss reads (see docs/losses_and_connectors.md)."""
-        if source == 'logits':
-            return self.logits
-        if source == 'emb':
-            return self.feats[-1]
-        if source == 'stages':
-            return self.feats[1:-1]
-        if source == 'last_stage':
-            return self.feats[-2]
-        if source == 'stem_and_stages':
-            return self.feats[:-1]
-        if isinstance(source, int):
-            return self.feats[source]
-        if isinstance(source, (list, tuple)):
-            return [self.feats[i] for i in source]
-        raise ConfigError(f'Unknown loss source {source!r}; use logits, emb, stages, last_stage, '
-                          'stem_and_stages, an int feature index or a list of them.')
-
-    def check_source(self, source, who: str) -> None:
-        indices = [source] if isinstance(source, int) else (
-            list(source) if isinstance(source, (list, tuple)) else [])
-        n = len(self.feats)
-        for i in indices:
-            if not -n <= i < n:
-                raise ConfigError(
-                    f'{who}: feature index {i} does not exist; this network gives {n} features '
-                    f'[f0 (stem), f1..f{n - 2} (stages), f{n - 1} (pooled embedding)], '
-                    f'valid indices 0..{n - 1}.')
-        self.select(source)
-
-
-def network_outputs(classifier: nn.Module, inputs: torch.Tensor,
-                    preact: bool = False) -> NetworkOutputs:
-    """Run an mmpretrain ``ImageClassifier`` with an mmkd backbone, keeping every feature."""
-    feats = classifier.backbone.forward_features(inputs, preact=preact)
-    pooled = (feats.final, )
-    if getattr(classifier, 'with_neck', False):
-        pooled = classifier.neck(pooled)
-    emb = pooled[-1]
-    logits = classifier.head(pooled)
-    return NetworkOutputs(feats=[feats.stem, *feats.stages, emb], logits=logits)
-
-
-def call_with_batch_fields(fn, args: tuple, batch_fields: dict):
-    """Call ``fn(*args, **fields)`` passing only the batch fields ``fn`` names in its signature."""
-    target = fn.forward if isinstance(fn, nn.Module) else fn
-    params = inspect.signature(target).parameters
-    kwargs = {k: v for k, v in batch_fields.items() if k in params}
-    return fn(*args, **kwargs)
+    from mmkd.registry import MODELS
+    model = cfg.get('model') or {}
+    kind = model.get('type') if isinstance(model, dict) else None
+    cls = MODELS.get(kind) if isinstance(kind, str) else kind
+    required = getattr(cls, 'required_hooks', ()) if cls is not None else ()
+    if not required:
+        return []
+    hooks = list(cfg.get('custom_hooks') or [])
+    present = {_hook_type_name(h) for h in hooks}
+    added = []
+    for hook in required:
+        name = _hook_type_name(hook)
+        if name not in present:
+            hooks.append(copy.deepcopy(dict(hook)))
+            present.add(name)
+            added.append(name)
+    cfg.custom_hooks = hooks
+    return added
 
 
 class BaseDistiller(BaseModel):
-    """Student handling shared by all distillers."""
+    """Student handling shared by all distillers.
+
+    ``required_hooks``: the hooks every run of the distiller needs — epoch-dependent stages,
+    schedules and warm-ups (``DistillationEpochHook``), the teacher's accuracy measured once
+    (``TeacherEvalHook``) and the student-only checkpoints ``student_last.pth`` /
+    ``student_best.pth`` (``StudentCheckpointHook``). They belong to the model: the tools merge
+    them into whatever ``custom_hooks`` a config sets (:func:`merge_required_hooks`).
+    """
+
+    required_hooks: Tuple[dict, ...] = (
+        dict(type='DistillationEpochHook'),
+        dict(type='TeacherEvalHook'),
+        dict(type='StudentCheckpointHook'),
+    )
 
     def __init__(self, student, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='ClsDataPreprocessor')
-        elif isinstance(data_preprocessor, dict):
-            data_preprocessor = dict(data_preprocessor)
-            data_preprocessor.setdefault('type', 'ClsDataPreprocessor')
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        super().__init__(data_preprocessor=cls_data_preprocessor(data_preprocessor),
+                         init_cfg=init_cfg)
         self.student = build_classifier(student)
         self.epoch = 0
 

@@ -62,6 +62,9 @@ class BaseOnlineDistiller(BaseModel):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self._part_names: List[str] = []
         self.epoch = 0
+        # checkpoints keep `<part>.<key>` whether or not the parts are wrapped for distributed
+        # training (mmengine saves `model.state_dict()` but loads with wrappers unwrapped)
+        self._register_state_dict_hook(_unwrapped_part_keys)
 
     # ------------------------------------------------------------------ parts
     def add_part(self, name: str, module: nn.Module) -> nn.Module:
@@ -178,6 +181,30 @@ class BaseOnlineDistiller(BaseModel):
     def predict(self, inputs: torch.Tensor, data_samples=None):
         """The deliverable's predictions (subclasses add the other networks' scores)."""
         return self.part(self.deliverable)(inputs, data_samples, mode='predict')
+
+
+def _unwrapped_part_keys(module, state_dict, prefix, local_metadata):
+    """State-dict hook: ``<part>.module.<key>`` -> ``<part>.<key>`` for wrapped parts."""
+    wrapped = [f'{prefix}{n}.' for n in module._part_names if _is_ddp(module._modules[n])]
+    if not wrapped:
+        return state_dict
+    items = list(state_dict.items())
+    state_dict.clear()
+    for key, value in items:
+        for head in wrapped:
+            if key.startswith(head + 'module.'):
+                key = head + key[len(head) + len('module.'):]
+                break
+        state_dict[key] = value
+    metadata = getattr(state_dict, '_metadata', None)
+    if metadata is not None:
+        for key in list(metadata):
+            for head in wrapped:
+                if key == head + 'module' or key.startswith(head + 'module.'):
+                    metadata[head + key[len(head) + len('module.'):] if key != head + 'module'
+                             else head[:-1]] = metadata.pop(key)
+                    break
+    return state_dict
 
 
 def _is_ddp(module: nn.Module) -> bool:

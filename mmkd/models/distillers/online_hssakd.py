@@ -37,12 +37,12 @@ import torch.nn.functional as F
 from mmengine.evaluator import BaseMetric
 from mmengine.model import BaseModel
 
+from mmkd.models.losses.kd import kd_loss  # T²·KL_batchmean, the reference's DistillKL
 from mmkd.models.utils.rotation import rotate_batch, unrotated_rows
 from mmkd.registry import METRICS, MODELS
 from mmkd.utils.errors import ConfigError
 from .base import BaseDistiller
 from .builder_utils import build_classifier
-from .hsakd import kl_t  # T²·KL_batchmean, the reference's DistillKL
 
 
 @MODELS.register_module()
@@ -66,6 +66,9 @@ class HSSAKDOnlineDistiller(BaseDistiller):
     """
 
     num_peers = 2
+    #: no teacher to evaluate; the better peer is selected after every validation
+    required_hooks = (dict(type='DistillationEpochHook'), dict(type='PeerSelectionHook'),
+                      dict(type='StudentCheckpointHook'))
 
     def __init__(self,
                  peer,
@@ -127,10 +130,10 @@ class HSSAKDOnlineDistiller(BaseDistiller):
             net.head._get_loss(unrotated_rows(out.logits), data_samples)['loss']
             for net, out in zip(self.peers, outs))
         loss_aux = sum(F.cross_entropy(ss, joint) for out in outs for ss in out.ss_logits)
-        loss_kd = (kl_t(out1.logits, out2.logits.detach(), T) +
-                   kl_t(out2.logits, out1.logits.detach(), T))
+        loss_kd = (kd_loss(out1.logits, out2.logits.detach(), T) +
+                   kd_loss(out2.logits, out1.logits.detach(), T))
         loss_kd_aux = sum(
-            kl_t(ss1, ss2.detach(), T) + kl_t(ss2, ss1.detach(), T)
+            kd_loss(ss1, ss2.detach(), T) + kd_loss(ss2, ss1.detach(), T)
             for ss1, ss2 in zip(out1.ss_logits, out2.ss_logits))
 
         losses = OrderedDict()

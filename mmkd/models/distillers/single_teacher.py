@@ -1,53 +1,44 @@
-"""Offline distillation from one frozen teacher (KD, FitNet, AT, ..., CRD, SemCKD, Tf-KD self)."""
-import copy
-import os.path as osp
-import warnings
+"""Offline distillation from one frozen teacher (KD, FitNet, AT, ..., CRD, SemCKD, Tf-KD self,
+HSAKD, UNIXKD): the frozen-network service, the loss wiring and an optional batch transform."""
+from collections import OrderedDict
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
-import torch.nn as nn
 
+from mmkd.models.utils.frozen import FrozenNetworkOwner, build_frozen_network
 from mmkd.registry import MODELS
-from mmkd.utils.checkpoint import is_remote
-from mmkd.utils.errors import CheckpointError, ConfigError
-from .base import BaseDistiller, call_with_batch_fields, network_outputs
-from .builder_utils import build_classifier, load_weights_strict, num_classes_of
-
-#: keys of a ``distill_losses`` entry that configure wiring, not the loss itself
-WIRING_KEYS = ('source', 'student_source', 'teacher_source', 'connector', 'stage')
-STAGES = ('main', 'init', 'both')
-
-
-def _feature_shapes(value):
-    if isinstance(value, (list, tuple)):
-        return [v.shape[1:] for v in value]
-    return value.shape[1:]
-
-
-def _detach(value):
-    if isinstance(value, (list, tuple)):
-        return [v.detach() for v in value]
-    return value.detach()
+from mmkd.utils.errors import ConfigError
+from .base import BaseDistiller
+from .feature_access import ModuleRecorder, NetworkOutputs, network_outputs
+from .loss_wiring import STAGES, WIRING_KEYS, LossWiring  # noqa: F401  (re-exported)
 
 
 @MODELS.register_module()
-class SingleTeacherDistiller(BaseDistiller):
+class SingleTeacherDistiller(FrozenNetworkOwner, BaseDistiller):
     """Student + frozen teacher + per-method losses and connectors.
 
     Total loss (RepDistiller/SemCKD helper/loops.py): ``γ·CE + Σ_m loss_m`` where each registered
     loss already carries its weight (``α`` for ``KDLoss``, ``β`` for the method's own term).
 
+    Per training step: the batch transform (if any) rewrites the batch; the teacher (eval, no
+    grad) and the student then run **once** each, keeping every feature the active losses read
+    (post- and pre-activation stages from the same forward, auxiliary-branch logits, recorded
+    submodule outputs); the loss wiring computes the terms.
+
     Args:
-        student: config path / inline dict of the student classifier (see ``model_cfg_from``).
-        teacher: same, for the teacher.
+        student: config path (``mmkd::``/``mmpretrain::`` too) / inline dict of the student
+            classifier (see :func:`~mmkd.models.utils.model_config.model_cfg_from`).
+        teacher: same, for the teacher; any classifier works for logit losses (e.g. an mmpretrain
+            model), feature losses read mmkd backbones by name or any network by module path.
         teacher_ckpt: mmkd checkpoint of the teacher, loaded at build time (strict).
         teacher_ckpt_required: with ``teacher_ckpt=None``, ``True`` warns loudly that the teacher
             is untrained (tests, dry runs); ``tools/test.py`` sets ``False`` because the full
             checkpoint carries the teacher.
         student_loss_weight: ``γ`` (RepDistiller's ``-r``), weight of the student's own head loss.
-        distill_losses: ``{name: loss_cfg}``; a loss cfg may add the wiring keys ``source`` (or
-            ``student_source``/``teacher_source``), ``connector`` and ``stage`` (``'main'``,
-            ``'init'`` or ``'both'``); losses log as ``loss_<name>``.
+        distill_losses: ``{name: loss_cfg}`` with the wiring keys of
+            :mod:`~mmkd.models.distillers.loss_wiring` (sources, preact, connector, stage,
+            weight_schedule); losses log as ``loss_<name>``. A subclass may pass a callable
+            ``(student, teacher) -> dict`` to derive the entries from the built networks.
         init_epochs: length of the initialisation stage (AB, FT, FSP: 30). During it only
             ``stage='init'``/``'both'`` losses are used and the CE term is off.
         input_size: image size of the dummy forward that measures feature shapes for connectors.
@@ -59,8 +50,20 @@ class SingleTeacherDistiller(BaseDistiller):
             student then see, the rewritten batch fields (:meth:`batch_fields`: per-sample
             tensors by parameter name, ``labels``, ``sample_idx``, ``contrast_idx``) and a dict of
             scalars to log. ``log_vars`` are returned next to the losses under their own names,
-            which must not contain ``loss`` (mmengine logs them but does not add them up).
+            which must not contain ``loss`` (mmengine logs them but does not add them up). A
+            transform that adds rows (e.g. rotated copies) sets ``fields['sample_rows']``: the
+            row of the new batch each data sample describes; the student's head loss then reads
+            those rows only.
     """
+
+    #: how to get a teacher checkpoint, when ``teacher_ckpt`` does not exist
+    teacher_missing_hint = (
+        'Train the teacher first (python tools/train.py configs/baselines/<teacher>_cifar100.py '
+        'writes work_dirs/baselines/<teacher>_cifar100/epoch_240.pth), or point '
+        'model.teacher_ckpt at a checkpoint with --cfg-options model.teacher_ckpt=PATH (public '
+        'reference teachers: convert them with tools/model_converters/convert_reference.py).')
+    #: advice when the teacher checkpoint does not fit (``None``: the service's default)
+    teacher_fit_hint: Optional[str] = None
 
     def __init__(self,
                  student,
@@ -75,117 +78,75 @@ class SingleTeacherDistiller(BaseDistiller):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(student, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.teacher = build_classifier(teacher)
-        self._check_class_counts()
-        if teacher_ckpt is not None:
-            if not is_remote(teacher_ckpt) and not osp.isfile(teacher_ckpt):
-                raise CheckpointError(
-                    f'Teacher checkpoint {teacher_ckpt} does not exist. Train the teacher first '
-                    '(python tools/train.py configs/baselines/<teacher>_cifar100.py writes '
-                    'work_dirs/baselines/<teacher>_cifar100/epoch_240.pth), or point '
-                    'model.teacher_ckpt at a checkpoint with --cfg-options model.teacher_ckpt=PATH '
-                    '(public reference teachers: convert them with '
-                    'tools/model_converters/convert_reference.py).')
-            load_weights_strict(self.teacher, teacher_ckpt, role='teacher')
-        elif teacher_ckpt_required:
-            warnings.warn(
-                'SingleTeacherDistiller: teacher_ckpt is None, the TEACHER IS UNTRAINED. This is '
-                'only meant for tests and dry runs; set model.teacher_ckpt to a trained teacher.',
-                stacklevel=2)
-        self._freeze_teacher()
+        self.check_student(self.student)
+        self.teacher = build_frozen_network(
+            teacher, teacher_ckpt, role='teacher', owner=type(self).__name__,
+            required=teacher_ckpt_required, same_classes_as=self.student,
+            validate=self.check_teacher, missing_hint=self.teacher_missing_hint,
+            fit_hint=self.teacher_fit_hint)
         self.student_loss_weight = student_loss_weight
         self.init_epochs = init_epochs
         self.input_size = tuple(input_size)
-        self.distill_losses = nn.ModuleDict()
-        self.connectors = nn.ModuleDict()
-        self.loss_wiring: Dict[str, dict] = {}
-        self._build_losses(distill_losses or {})
+        if callable(distill_losses):  # entries derived from the networks (e.g. per branch)
+            distill_losses = distill_losses(self.student, self.teacher)
+        self._recorders = {
+            side: ModuleRecorder(net, LossWiring.module_paths(distill_losses, side), side)
+            for side, net in (('student', self.student), ('teacher', self.teacher))}
+        self.wiring = LossWiring(distill_losses, self._probe_outputs, init_epochs)
+        self.distill_losses = self.wiring.losses
+        self.connectors = self.wiring.connectors
         self.batch_transform = MODELS.build(batch_transform) if batch_transform else None
 
     # ------------------------------------------------------------ building
-    def _check_class_counts(self) -> None:
-        s, t = num_classes_of(self.student), num_classes_of(self.teacher)
-        if s is not None and t is not None and s != t:
-            raise ConfigError(f'The teacher predicts {t} classes but the student {s}; '
-                              'distillation needs the same classes (set head.num_classes).')
+    def check_student(self, student) -> None:
+        """Raise for a student this distiller cannot use (subclasses)."""
 
-    def _freeze_teacher(self) -> None:
-        self.teacher.requires_grad_(False)
-        self.teacher.eval()
-        # the Runner's init_weights() must not re-initialise a loaded teacher
-        self.teacher.is_init = True
+    def check_teacher(self, teacher) -> None:
+        """Raise for a teacher this distiller cannot use (subclasses)."""
 
     @torch.no_grad()
-    def _probe_outputs(self, preact: bool):
+    def _probe_outputs(self, student_preact: bool, teacher_preact: bool):
         was_training = self.student.training
         self.student.eval()
         x = torch.zeros(2, 3, *self.input_size)
-        s_out = network_outputs(self.student, x, preact)
-        t_out = network_outputs(self.teacher, x, preact)
+        s_out = self._run('student', x, dict(preact=student_preact, aux=True))
+        t_out = self._run('teacher', x, dict(preact=teacher_preact, aux=True))
         self.student.train(was_training)
         return s_out, t_out
 
-    def _build_losses(self, loss_cfgs: dict) -> None:
-        probes = {}
-        for name, cfg in loss_cfgs.items():
-            cfg = copy.deepcopy(dict(cfg))
-            wiring = {k: cfg.pop(k) for k in WIRING_KEYS if k in cfg}
-            loss = MODELS.build(cfg)
-            source = wiring.get('source', getattr(loss, 'source', 'logits'))
-            s_src = wiring.get('student_source', source)
-            t_src = wiring.get('teacher_source', source)
-            stage = wiring.get('stage', 'init' if getattr(loss, 'init_stage_only', False)
-                               else 'main')
-            if stage not in STAGES:
-                raise ConfigError(f'distill_losses.{name}.stage must be one of {STAGES}, got '
-                                  f'{stage!r}')
-            if stage != 'main' and self.init_epochs <= 0:
-                raise ConfigError(f'distill_losses.{name} runs in the initialisation stage; set '
-                                  'model.init_epochs (30 in the reference) for it to run.')
-            preact = bool(getattr(loss, 'preact', False))
-            if preact not in probes:
-                probes[preact] = self._probe_outputs(preact)
-            s_probe, t_probe = probes[preact]
-            s_probe.check_source(s_src, f'distill_losses.{name} (student)')
-            t_probe.check_source(t_src, f'distill_losses.{name} (teacher)')
-            self.distill_losses[name] = loss
-            if 'connector' in wiring:
-                conn_cfg = dict(wiring['connector'])
-                conn_cfg.setdefault('s_shape', _feature_shapes(s_probe.select(s_src)))
-                conn_cfg.setdefault('t_shape', _feature_shapes(t_probe.select(t_src)))
-                self.connectors[name] = MODELS.build(conn_cfg)
-                # e.g. CRD: the loss needs the memory size the connector was built with
-                if getattr(loss, 'n_data', 0) is None and hasattr(self.connectors[name], 'n_data'):
-                    loss.n_data = self.connectors[name].n_data
-            self.loss_wiring[name] = dict(
-                student_source=s_src, teacher_source=t_src, stage=stage, preact=preact)
+    def _run(self, side: str, inputs: torch.Tensor, needs: dict) -> NetworkOutputs:
+        recorder = self._recorders[side]
+        net = self.student if side == 'student' else self.teacher
+        return network_outputs(net, inputs, preact=needs['preact'], aux=needs['aux'],
+                               recorder=recorder if recorder.paths else None,
+                               detach_aux_features=side == 'teacher')
 
     # ------------------------------------------------------------ training
-    def train(self, mode: bool = True):
-        super().train(mode)
-        self.teacher.eval()  # BatchNorm statistics and dropout of the teacher never change
-        return self
+    @property
+    def loss_wiring(self) -> Dict[str, object]:
+        """The wiring of every entry (name -> :class:`~.loss_wiring.LossEntry`)."""
+        return self.wiring.entries
 
     @property
     def stage(self) -> str:
-        return 'init' if self.epoch < self.init_epochs else 'main'
+        return self.wiring.stage_of(self.epoch)
 
     def active_losses(self) -> Tuple[str, ...]:
-        stage = self.stage
-        return tuple(n for n, w in self.loss_wiring.items() if w['stage'] in (stage, 'both'))
+        return self.wiring.active(self.stage)
 
     def set_epoch(self, epoch: int) -> None:
         super().set_epoch(epoch)
-        for module in list(self.connectors.values()) + list(self.distill_losses.values()):
-            if hasattr(module, 'set_stage'):
-                module.set_stage(self.stage)
+        self.wiring.set_epoch(epoch)
 
-    def teacher_outputs(self, inputs: torch.Tensor, preact: bool = False):
+    def teacher_outputs(self, inputs: torch.Tensor, **needs) -> NetworkOutputs:
+        """One teacher forward (no grad, everything detached)."""
+        needs = dict(dict(preact=False, aux=False), **needs)
         with torch.no_grad():
-            out = network_outputs(self.teacher, inputs, preact)
-        out.feats = [f.detach() for f in out.feats]
-        out.logits = out.logits.detach()
-        return out
+            return self._run('teacher', inputs, needs).detached()
+
+    def student_outputs(self, inputs: torch.Tensor, **needs) -> NetworkOutputs:
+        """One student forward (with gradients)."""
+        return self._run('student', inputs, dict(dict(preact=False, aux=False), **needs))
 
     def apply_batch_transform(self, inputs: torch.Tensor, data_samples, fields: dict):
         """Run the configured batch transform (train mode only); see the class docstring."""
@@ -214,32 +175,27 @@ class SingleTeacherDistiller(BaseDistiller):
         inputs, data_samples, fields, log_vars = self.apply_batch_transform(
             inputs, data_samples, fields)
         active = self.active_losses()
-        preacts = {self.loss_wiring[n]['preact'] for n in active} or {False}
-        student_out = {p: network_outputs(self.student, inputs, p) for p in preacts}
-        teacher_out = {p: self.teacher_outputs(inputs, p) for p in preacts}
+        teacher_out = self.teacher_outputs(inputs, **self.wiring.needs(active, 'teacher'))
+        student_out = self.student_outputs(inputs, **self.wiring.needs(active, 'student'))
 
-        losses = {}
+        losses = OrderedDict()
         if self.stage == 'main' and self.student_loss_weight:
-            logits = student_out[False if False in student_out else True].logits
             losses['loss_cls'] = self.student_loss_weight * self.student_loss(
-                logits, data_samples)
-        for name in active:
-            wiring = self.loss_wiring[name]
-            s_in = student_out[wiring['preact']].select(wiring['student_source'])
-            t_in = _detach(teacher_out[wiring['preact']].select(wiring['teacher_source']))
-            args = (s_in, t_in)
-            if name in self.connectors:
-                args = call_with_batch_fields(self.connectors[name], args, fields)
-                if not isinstance(args, tuple):
-                    args = (args, )
-            losses[f'loss_{name}'] = call_with_batch_fields(
-                self.distill_losses[name].forward, args, fields)
+                self.sample_logits(student_out.logits, fields), data_samples)
+        losses.update(self.wiring(active, student_out, teacher_out, fields))
         for name, value in log_vars.items():
             if name in losses:
                 raise ConfigError(f'{type(self.batch_transform).__name__} logs {name!r}, the '
                                   'name of a loss term; rename it.')
             losses[name] = value
         return losses
+
+    @staticmethod
+    def sample_logits(logits: torch.Tensor, fields: dict) -> torch.Tensor:
+        """The rows of ``logits`` the data samples describe (``fields['sample_rows']``, set by a
+        transform that adds rows), all of them otherwise."""
+        rows = fields.get('sample_rows')
+        return logits if rows is None else logits.index_select(0, rows)
 
     # ---------------------------------------------------------- evaluation
     @torch.no_grad()

@@ -3,13 +3,13 @@
 Reference: mdistiller ``mdistiller/distillers/DKD.py`` (mdistiller
 CIFAR-100 defaults ``CE_WEIGHT 1.0, ALPHA 1.0, BETA 8.0, T 4.0, WARMUP 20``).
 """
-from typing import Optional
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from mmkd.utils.errors import ConfigError
 
 
 @torch.autocast('cuda', enabled=False)
@@ -71,7 +71,7 @@ def dkd_loss(s_logits: torch.Tensor,
 
 @MODELS.register_module()
 class DKDLoss(nn.Module):
-    """Decoupled KD: ``L = loss_weight · w(epoch) · (alpha · TCKD + beta · NCKD)``.
+    """Decoupled KD: ``L = loss_weight · (alpha · TCKD + beta · NCKD)``.
 
     TCKD is the temperature-scaled KL between the teacher's and the student's binary
     (target vs. all non-target classes) distributions; NCKD the KL between their distributions
@@ -79,18 +79,15 @@ class DKDLoss(nn.Module):
     ``tau = 4``, ``alpha = 1``, ``beta = 8`` (mdistiller tunes β per pair: 2, 6 or 8;
     mdistiller configs/cifar100/dkd/*.yaml), CE weight 1 (set on the classification loss, not here).
 
-    Warm-up: mdistiller multiplies the DKD term by ``w = min(e / warmup_epochs, 1)`` where ``e``
-    is its **1-indexed** epoch (``w = 1/20`` in the first epoch). :meth:`set_epoch` takes mmkd's
-    **0-indexed** epoch (``runner.epoch``, as :class:`mmkd.engine.DistillationEpochHook` passes it
-    through the distiller before every training epoch, resumes included), so
-    ``w = min((epoch + 1) / warmup_epochs, 1)``. Until the first call the factor is that of the
-    first epoch. ``warmup_epochs=0`` or ``None`` disables the warm-up (``w = 1``).
+    Warm-up: mdistiller multiplies the DKD term by ``min(e / 20, 1)`` (1-based epoch ``e``).
+    That is a property of the loss entry, not of the loss: declare it as
+    ``weight_schedule=dict(type='LinearWarmup', epochs=20)`` next to ``type='DKDLoss'`` (see
+    :mod:`mmkd.models.distillers.weight_schedules`; ``configs/_base_/methods/dkd.py`` does).
 
     Args:
         tau: temperature T.
         alpha: weight of TCKD.
         beta: weight of NCKD.
-        warmup_epochs: length of the linear warm-up, in epochs.
         loss_weight: extra multiplier (1 in mdistiller).
     """
 
@@ -100,29 +97,20 @@ class DKDLoss(nn.Module):
                  tau: float = 4.0,
                  alpha: float = 1.0,
                  beta: float = 8.0,
-                 warmup_epochs: Optional[int] = 20,
-                 loss_weight: float = 1.0):
+                 loss_weight: float = 1.0,
+                 warmup_epochs=None):
         super().__init__()
+        if warmup_epochs is not None:
+            raise ConfigError(
+                'DKDLoss(warmup_epochs=...) is no longer an argument of the loss: declare the '
+                "warm-up on the loss entry, e.g. dkd=dict(type='DKDLoss', weight_schedule="
+                f"dict(type='LinearWarmup', epochs={warmup_epochs})) (drop it for none).")
         self.tau = tau
         self.alpha = alpha
         self.beta = beta
-        self.warmup_epochs = warmup_epochs
         self.loss_weight = loss_weight
-        self.epoch = 0
-
-    def set_epoch(self, epoch: int) -> None:
-        """Set the current **0-indexed** training epoch (mmengine's ``runner.epoch``)."""
-        self.epoch = epoch
-
-    @property
-    def warmup_factor(self) -> float:
-        """``min((epoch + 1) / warmup_epochs, 1)``: mdistiller's ``min(epoch / 20, 1)`` with its
-        1-indexed epoch."""
-        if not self.warmup_epochs:
-            return 1.0
-        return min((self.epoch + 1) / self.warmup_epochs, 1.0)
 
     def forward(self, s_logits: torch.Tensor, t_logits: torch.Tensor,
                 labels: torch.Tensor) -> torch.Tensor:
         loss = dkd_loss(s_logits, t_logits, labels, self.alpha, self.beta, self.tau)
-        return self.loss_weight * self.warmup_factor * loss
+        return self.loss_weight * loss

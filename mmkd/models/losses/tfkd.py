@@ -31,6 +31,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from .kd import kd_loss
 
 REDUCTIONS = ('elementwise_mean', 'batchmean')
 #: the probability of the true class in the virtual teacher, hard-coded in the reference
@@ -70,21 +71,17 @@ def reduce_kl(per_sample: torch.Tensor, num_classes: int, reduction: str) -> tor
         else per_sample
 
 
-@torch.autocast('cuda', enabled=False)
-@torch.autocast('cpu', enabled=False)
 def tfkd_kd_loss(s_logits: torch.Tensor,
                  t_logits: torch.Tensor,
                  tau: float,
                  reduction: str = 'elementwise_mean') -> torch.Tensor:
-    """``tau² · KL(softmax(t/tau) ‖ softmax(s/tau))`` averaged as ``reduction`` says.
+    """``tau² · KL(softmax(t/tau) ‖ softmax(s/tau))`` averaged as ``reduction`` says: mmkd's one
+    KD formula (:func:`mmkd.models.losses.kd.kd_loss`) at the reference's scale by default.
 
     ``'elementwise_mean'``: ``sum over N·K elements / (N·K)`` (the reference's ``nn.KLDivLoss()``);
     ``'batchmean'``: ``sum / N``.
     """
-    s_logits, t_logits = s_logits.float(), t_logits.float()
-    per_sample = kl_per_sample(F.log_softmax(s_logits / tau, dim=1),
-                               F.softmax(t_logits / tau, dim=1))
-    return reduce_kl(per_sample, s_logits.shape[1], reduction).mean() * (tau * tau)
+    return kd_loss(s_logits, t_logits, tau, _check_reduction(reduction))
 
 
 @MODELS.register_module()

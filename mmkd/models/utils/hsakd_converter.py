@@ -15,12 +15,18 @@ dict holds ``backbone.<plain network key>`` and ``auxiliary_classifier.<branch k
 
 The target is an :class:`~mmkd.models.classifiers.AuxBranchClassifier` (teacher or student with
 its branches) or, for a student, the plain classifier: then the auxiliary keys are dropped.
+
+This module registers the ``hsakd`` layout itself (see :mod:`.reference_layouts`).
 """
 import re
 from collections import OrderedDict
 from typing import Any, Dict, Mapping
 
 import torch.nn as nn
+
+from .reference_keys import map_classifier_keys
+from .reference_layouts import ReferenceLayout, register_layout
+from .state_dict import strip_data_parallel
 
 #: reference prefixes of the two halves of an HSAKD model
 BACKBONE_PREFIX = 'backbone.'
@@ -43,7 +49,6 @@ def map_aux_key(key: str) -> str:
 
 def map_hsakd_keys(state_dict: Mapping[str, Any], model: nn.Module) -> Dict[str, Any]:
     """HSAKD ``net`` state dict → mmkd key names for ``model`` (aux classifier or plain)."""
-    from .reference_converter import map_classifier_keys, strip_data_parallel
     state_dict = strip_data_parallel(state_dict)
     plain, aux, other = OrderedDict(), OrderedDict(), OrderedDict()
     for key, value in state_dict.items():
@@ -59,3 +64,12 @@ def map_hsakd_keys(state_dict: Mapping[str, Any], model: nn.Module) -> Dict[str,
             out[map_aux_key(key)] = value
     out.update(other)
     return out
+
+
+register_layout(ReferenceLayout(
+    name='hsakd',
+    description="HSAKD / HSSAKD train_*_cifar.py / *_imagenet.py: {'net': {backbone.*, "
+    "auxiliary_classifier.*}, 'acc', 'epoch', 'optimizer'}; into an aux-branch classifier "
+    '(configs/_base_/models/hsakd/<arch>_aux.py) or, branches dropped, a plain one',
+    containers=('net', ),
+    map_keys=map_hsakd_keys))

@@ -17,6 +17,9 @@ Nothing here is HSAKD-specific: any method can call :func:`rotate_batch` inside 
 from typing import Optional, Tuple
 
 import torch
+import torch.nn as nn
+
+from mmkd.registry import MODELS
 
 #: the number of rotations (0°, 90°, 180°, 270°)
 NUM_ROTATIONS = 4
@@ -73,3 +76,27 @@ def rotation_summed_class_logits(joint_logits: torch.Tensor) -> torch.Tensor:
     if k % NUM_ROTATIONS:
         raise ValueError(f'joint logits need a multiple of {NUM_ROTATIONS} columns, got {k}')
     return joint_logits.reshape(b, k // NUM_ROTATIONS, NUM_ROTATIONS).sum(-1)
+
+
+@MODELS.register_module()
+class RotationBatch(nn.Module):
+    """Batch transform: the 4-rotation batch of HSAKD (winycg/HSAKD
+    ``train_student_cifar.py``: ``torch.stack([torch.rot90(x, k, (2, 3)) for k in range(4)], 1)``).
+
+    ``[N, C, H, W]`` → ``[4N, C, H, W]`` (sample-major: rows ``0::4`` are the originals). The data
+    samples and the per-sample fields keep describing the N originals; the transform adds
+    ``sample_rows`` (row ``4i`` for sample ``i``: what the student's head loss reads) and
+    ``rotation_labels`` (``[4N]`` joint labels ``4y + r``, for a loss that asks for them).
+    Labels outside the student's classes are an error. Logs nothing.
+    """
+
+    def forward(self, inputs: torch.Tensor, data_samples, fields: dict, student):
+        labels = fields.get('labels')
+        num_classes = getattr(student, 'num_classes', None) or getattr(
+            getattr(student, 'head', None), 'num_classes', None)
+        x4, joint = rotate_batch(inputs, labels, num_classes)
+        fields = dict(fields)
+        fields['sample_rows'] = torch.arange(0, x4.shape[0], NUM_ROTATIONS, device=inputs.device)
+        if joint is not None:
+            fields['rotation_labels'] = joint
+        return x4, data_samples, fields, {}

@@ -160,8 +160,11 @@ def test_preact(name):
         pre = model.backbone.forward_features(X, preact=True)
     assert torch.equal(post.stem, pre.stem)
     assert torch.equal(post.final, pre.final)
-    assert len(pre.stages) == len(post.stages)
-    for i, (a, b) in enumerate(zip(post.stages, pre.stages)):
+    # one forward gives both: post-activation stages unchanged, pre-activation next to them
+    for a, b in zip(post.stages, pre.stages):
+        assert torch.equal(a, b)
+    assert len(pre.stage_outputs(preact=True)) == len(post.stages)
+    for i, (a, b) in enumerate(zip(post.stages, pre.stage_outputs(preact=True))):
         if relation == 'none':
             assert torch.equal(a, b), f'stage {i} changed although preact is ignored'
             continue

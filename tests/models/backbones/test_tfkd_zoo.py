@@ -174,7 +174,10 @@ def test_params_shapes_and_preact(name):
     # preact: stem and final never change
     assert torch.equal(pre.stem, feats.stem)
     assert torch.equal(pre.final, feats.final)
-    for post_s, pre_s in zip(feats.stages, pre.stages):
+    # post-activation stages are the same with or without preact (one forward gives both)
+    for a, b in zip(feats.stages, pre.stages):
+        assert torch.equal(a, b)
+    for post_s, pre_s in zip(feats.stages, pre.stage_outputs(preact=True)):
         assert pre_s.shape == post_s.shape
         if case['preact']:
             assert (post_s >= 0).all()

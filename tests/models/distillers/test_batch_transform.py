@@ -99,7 +99,8 @@ def test_log_values_are_logged_not_summed():
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0))
     data = dict(inputs=list(x), data_samples=samples)
     log_vars = model.train_step(data, optim)
-    log_vars = {k: float(v) for k, v in log_vars.items()}
+    log_vars = {k: float(v.detach()) if hasattr(v, "detach") else float(v)
+                for k, v in log_vars.items()}
     assert log_vars['kept_fraction'] == pytest.approx(2 / 5)
     assert log_vars['loss'] == pytest.approx(log_vars['loss_cls'] + log_vars['loss_kd'], rel=1e-6)
 

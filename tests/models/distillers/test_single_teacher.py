@@ -1,4 +1,4 @@
-"""SingleTeacherDistiller: teacher safety, student-only inference, loss wiring, build-time errors."""
+"""SingleTeacherDistiller: teacher safety, student-only inference, loss wiring, build errors."""
 import os.path as osp
 
 import pytest

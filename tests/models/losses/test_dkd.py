@@ -10,6 +10,7 @@ from mmkd.models.losses.dkd import DKDLoss, dkd_loss
 from mmkd.models.losses.kd import kd_loss
 from mmkd.registry import MODELS
 from mmkd.utils import register_all_modules
+from mmkd.utils.errors import ConfigError
 
 LN2 = math.log(2.0)
 
@@ -83,28 +84,17 @@ def test_batch_of_one_and_extreme_logits_are_finite():
     assert torch.isfinite(out)
 
 
-def test_warmup_factor():
+def test_warmup_is_a_schedule_of_the_loss_entry():
+    """The loss itself has no warm-up (it is ``weight_schedule`` on the entry, tested in
+    tests/models/distillers/test_loss_wiring.py); the old argument says where it went."""
     g = torch.Generator().manual_seed(0)
     s, t = torch.randn(4, 5, generator=g), torch.randn(4, 5, generator=g)
     y = torch.tensor([0, 1, 2, 3])
     full = dkd_loss(s, t, y, 1.0, 8.0, 4.0).item()
-    loss = DKDLoss()
-    assert loss.warmup_epochs == 20
-    # before any set_epoch call: the first epoch -> 1/20
-    assert loss(s, t, y).item() == pytest.approx(full / 20, rel=1e-6)
-    # set_epoch takes mmengine's 0-indexed runner.epoch; mdistiller's epoch e (1-indexed) has
-    # factor min(e / 20, 1): 0-indexed 0 -> 1/20, 9 -> 10/20, 19 -> 1, 239 -> 1
-    loss.set_epoch(0)
-    assert loss(s, t, y).item() == pytest.approx(full / 20, rel=1e-6)
-    loss.set_epoch(9)
-    assert loss(s, t, y).item() == pytest.approx(full / 2, rel=1e-6)
-    loss.set_epoch(18)
-    assert loss(s, t, y).item() == pytest.approx(full * 19 / 20, rel=1e-6)
-    loss.set_epoch(19)
-    assert loss(s, t, y).item() == pytest.approx(full, rel=1e-6)
-    loss.set_epoch(239)
-    assert loss(s, t, y).item() == pytest.approx(full, rel=1e-6)
-    assert DKDLoss(warmup_epochs=0)(s, t, y).item() == pytest.approx(full, rel=1e-6)
+    assert DKDLoss()(s, t, y).item() == pytest.approx(full, rel=1e-6)
+    assert DKDLoss(loss_weight=0.5)(s, t, y).item() == pytest.approx(full / 2, rel=1e-6)
+    with pytest.raises(ConfigError, match="weight_schedule=dict\\(type='LinearWarmup', epochs=20"):
+        DKDLoss(warmup_epochs=20)
 
 
 def test_build_by_name():
@@ -112,4 +102,3 @@ def test_build_by_name():
     loss = MODELS.build(dict(type='DKDLoss', beta=6.0))
     assert isinstance(loss, DKDLoss) and loss.source == 'logits'
     assert (loss.alpha, loss.beta, loss.tau, loss.loss_weight) == (1.0, 6.0, 4.0, 1.0)
-    assert callable(loss.set_epoch)
