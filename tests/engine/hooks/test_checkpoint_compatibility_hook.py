@@ -39,7 +39,7 @@ def test_missing_unexpected_and_mismatched_keys_are_named():
     msg = str(err.value)
     assert 'Missing keys (1): linear.bias.' in msg
     assert 'Unexpected keys (1): extra.weight.' in msg
-    assert 'Shape mismatch (1): linear.weight.' in msg
+    assert 'Shape mismatches (1): linear.weight (3, 2) vs (1, 2).' in msg
     assert 'allow_partial=True' in msg
     check(model, state, allow_partial=True)  # deliberate partial initialisation
 
