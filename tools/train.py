@@ -12,15 +12,15 @@ import sys
 
 from mmengine.config import Config
 
+from mmkd.engine.hooks.checkpoint_safety_hook import ensure_checkpoint_safety_hooks
 from mmkd.utils.batch_scale import warn_batch_mismatch
 from mmkd.utils.cli import (CfgOptionsAction, build_runner, check_tool_args, check_work_dir,
                             setup_for_tools, user_errors_as_messages)
 from mmkd.utils.config_check import check_config, load_config
-from mmkd.utils.resume import find_resumable_checkpoint
 from mmkd.utils.fast_path import add_fast_path_hooks, configure_amp, use_device_augmentation
+from mmkd.utils.resume import find_resumable_checkpoint
 from mmkd.utils.seeds import run_seeds
 from mmkd.utils.vis_backends import VIS_BACKENDS, add_vis_backends
-from mmkd.engine.hooks.checkpoint_safety_hook import ensure_checkpoint_safety_hooks
 from mmkd.utils.work_dir_lock import lock_work_dir_of_run
 
 

@@ -111,8 +111,9 @@ def main(argv=None):
                     continue
                 path = checkpoint_for(by_config[ref.producer], ref.path, args.work_root)
                 if path is None:
-                    raise ConfigError(f'step {ref.producer} finished but wrote no checkpoint '
-                                      f'for {ref.key}; look into {by_config[ref.producer].work_dir}.')
+                    raise ConfigError(
+                        f'step {ref.producer} finished but wrote no checkpoint for {ref.key}; '
+                        f'look into {by_config[ref.producer].work_dir}.')
                 if path != ref.path:
                     overrides[ref.key] = path
             cmd = command(step, overrides, args)

@@ -38,8 +38,6 @@ IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tif
 VAL_ANNOTATIONS = 'val_annotations.txt'
 
 
-
-
 def _list_images(folder: str) -> List[str]:
     """Image files below ``folder``, recursively, in ``ImageFolder`` order."""
     found = []

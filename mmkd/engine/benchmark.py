@@ -8,9 +8,9 @@ many iterations right after, so both see the same machine load.
 
 Timings per iteration (seconds): ``data`` (waiting for the dataloader), ``hooks`` (the Runner's
 before/after-iteration hooks: timer, logger, NaN guard, ...), ``step`` (``model.train_step``).
-An extra instrumented pass splits ``step`` into ``preprocess`` (data preprocessor), ``forward:<net>``
-for each top-level network (teacher, student, peers; a network run twice counts twice), ``backward``
-(``OptimWrapper.backward``), ``optimizer`` (``step`` + ``zero_grad``) and ``losses+other`` (the
+An extra instrumented pass splits ``step`` into ``preprocess`` (data preprocessor),
+``forward:<net>`` for each top-level network (teacher, student, peers; a network run twice counts
+twice), ``backward`` (``OptimWrapper.backward``), ``optimizer`` (``step`` + ``zero_grad``) and ``losses+other`` (the
 rest: loss functions, batch transforms, connectors, bookkeeping). On CUDA the instrumented pass
 synchronises around every timed region; the throughput rounds do not.
 """
@@ -329,10 +329,10 @@ def format_result(config: str, result: Dict) -> str:
              f'rounds: {len(result["rounds"])}',
              f'mmkd: {result["s_per_iter"]:.4f} s/iter   {result["images_per_s"]:.1f} images/s'
              f'   (rounds: {", ".join(f"{r:.4f}" for r in result["rounds"])})',
-             '  per iteration: ' + '   '.join(f'{k} {v * ms:.1f} ms'
-                                             for k, v in result['parts'].items()),
-             '  train_step: ' + '   '.join(f'{k} {v * ms:.1f} ms'
-                                          for k, v in result['step_breakdown'].items())]
+             '  per iteration: ' + '   '.join(
+                 f'{k} {v * ms:.1f} ms' for k, v in result['parts'].items()),
+             '  train_step: ' + '   '.join(
+                 f'{k} {v * ms:.1f} ms' for k, v in result['step_breakdown'].items())]
     mem = 'max_memory_allocated' if result['device'] == 'cuda' else 'peak process RSS'
     lines.append(f'  {mem}: {result["peak_memory_mb"]:.0f} MiB')
     if 'hand_s_per_iter' in result:

@@ -9,9 +9,7 @@ compute what one process computes with batch N·B.
 import torch
 import torch.distributed as dist
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.model import MMDistributedDataParallel
-
 from mmengine.registry import MODEL_WRAPPERS as ROOT_MODEL_WRAPPERS
 
 from mmkd.registry import MODEL_WRAPPERS

@@ -92,7 +92,9 @@ def install_atomic_local_backend() -> None:
     through the backend name, so both are replaced; backend instances mmengine cached earlier
     (``get_file_backend(enable_singleton=True)``) are dropped so that none of them writes in place.
     """
-    from mmengine.fileio import LocalBackend, io as mmengine_io, register_backend
+    from mmengine.fileio import LocalBackend
+    from mmengine.fileio import io as mmengine_io
+    from mmengine.fileio import register_backend
     from mmengine.fileio.backends import prefix_to_backends
 
     if getattr(prefix_to_backends.get(''), 'mmkd_atomic', False):

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import mmkd.datasets.archive as archive_module
-
 from mmkd.datasets.stl10 import STL10, STL10_CATEGORIES, stl10_to_bytes, write_tiny_stl10
 from mmkd.registry import DATASETS
 from mmkd.utils.errors import DatasetError

@@ -10,10 +10,8 @@ import numpy as np
 import pytest
 
 import mmkd.datasets.archive as archive_module
-
 from mmkd.datasets.archive import safe_extract_zip
-from mmkd.datasets.tiny_imagenet import (TinyImageNet, reorganize_val,
-                                         write_tiny_imagenet)
+from mmkd.datasets.tiny_imagenet import TinyImageNet, reorganize_val, write_tiny_imagenet
 from mmkd.registry import DATASETS
 from mmkd.utils.errors import DatasetError
 from tests.utils import run_tool

@@ -1,4 +1,4 @@
-"""tools/analysis_tools/benchmark.py: the hand loop computes mmkd's loss; the tool runs end to end."""
+"""tools/analysis_tools/benchmark.py: the hand loop computes mmkd's loss; the tool runs."""
 import pytest
 import torch
 from mmengine.config import Config

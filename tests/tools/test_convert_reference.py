@@ -81,6 +81,7 @@ def one_thread():
     yield
     torch.set_num_threads(threads)
 
+
 #: one case per layout runs the CLI in a subprocess (all of them with MMKD_TEST_ALL_CLI=1)
 CLI_CASES = set(CASES) if os.environ.get('MMKD_TEST_ALL_CLI') else {
     'resnet8', 'mobilenetv2_tfkd', 'resnet18_imagenet'}

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from mmkd.utils.checkpoint import safe_load
-from tests.utils import ROOT, run_tool
 from tests.tools.test_train_resume_test import TINY, data_opts
+from tests.utils import ROOT, run_tool
 
 
 def free_port() -> int:
@@ -23,8 +23,9 @@ def dist_train(config, work, opts, nproc=2, resume=None):
     env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1',
                PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     args = ['--resume', resume] if resume else []
-    proc = subprocess.run(['bash', 'tools/dist_train.sh', config, str(nproc), '--work-dir', work] +
-                          args + ['--cfg-options'] + opts, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+    cmd = (['bash', 'tools/dist_train.sh', config, str(nproc), '--work-dir', work] + args +
+           ['--cfg-options'] + opts)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-6000:]
     return proc.stdout

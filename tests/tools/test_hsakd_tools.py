@@ -26,8 +26,8 @@ from tests.utils import ROOT, run_tool
 
 
 def opts(root, n_train=2, batch=2):
-    out = [f'{k}.dataset.data_root={root}' for k in ('train_dataloader', 'val_dataloader',
-                                                    'test_dataloader')]
+    out = [f'{k}.dataset.data_root={root}'
+           for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
     for k in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         out += [f'{k}.num_workers=0', f'{k}.persistent_workers=False']
     return out + [f'train_dataloader.batch_size={batch}',

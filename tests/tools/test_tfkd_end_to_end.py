@@ -66,6 +66,7 @@ def test_baseline_keeps_epoch1_and_dekd_loads_it(tiny_cifar_root, tmp_path):
 
 def test_dekd_config_points_at_the_kept_checkpoint():
     from mmengine.config import Config
+
     from tests.utils import ROOT
     cfg = Config.fromfile(osp.join(ROOT, 'configs/tfkd/dekd/resnet18_shufflenetv2_epoch1.py'))
     assert cfg.model.teacher_ckpt == 'work_dirs/tfkd/baselines/resnet18_cifar100/keep/epoch_1.pth'

@@ -1,5 +1,4 @@
 """Checkpoints never execute code: a crafted pickle is refused by every tool path."""
-import os
 import os.path as osp
 
 import pytest

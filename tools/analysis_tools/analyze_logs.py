@@ -1,6 +1,7 @@
-"""Plot or time mmengine's json logs (mmpretrain's analyze_logs), with mmkd's types registered.
+"""Plot or time mmengine's json logs (mmpretrain's analyze_logs), mmkd's types registered.
 
-    python tools/analysis_tools/analyze_logs.py plot_curve WORK_DIR/<timestamp>/vis_data/scalars.json --keys loss --out loss.png
+    python tools/analysis_tools/analyze_logs.py plot_curve \
+        WORK_DIR/<timestamp>/vis_data/<timestamp>.json --keys loss --out loss.png
 
 All arguments are mmpretrain's (``-h`` lists them); see mmkd.utils.mmpretrain_tools.
 """

@@ -1,6 +1,9 @@
-"""Confusion matrix of a checkpoint on the test split (mmpretrain's confusion_matrix), with mmkd's types registered.
+"""Confusion matrix of a checkpoint on the test split (mmpretrain's confusion_matrix).
 
-    python tools/analysis_tools/confusion_matrix.py configs/baselines/resnet8_cifar100.py CKPT --show-path cm.png
+mmkd's types are registered.
+
+    python tools/analysis_tools/confusion_matrix.py configs/baselines/resnet8_cifar100.py CKPT \
+        --show-path cm.png
 
 All arguments are mmpretrain's (``-h`` lists them); see mmkd.utils.mmpretrain_tools.
 """

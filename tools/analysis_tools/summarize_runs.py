@@ -24,8 +24,8 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from mmkd.utils.metafile import load_metafile  # noqa: E402
-from mmkd.utils.run_records import (RunRecord, config_of_experiment,  # noqa: E402
-                                    experiment_dir, find_runs, read_run)
+from mmkd.utils.run_records import (RunRecord, config_of_experiment, experiment_dir,  # noqa: E402
+                                    find_runs, read_run)
 
 COLUMNS = ('experiment', 'method', 'teacher → student', 'runs', 'seeds', 'last top-1',
            'best top-1', 'teacher top-1', 'published', 'last − published', 'procs × batch',

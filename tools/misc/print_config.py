@@ -1,4 +1,4 @@
-"""Print a config with its _base_ files merged (mmpretrain's print_config), with mmkd's types registered.
+"""Print a config with its _base_ files merged (mmpretrain's print_config), mmkd registered.
 
     python tools/misc/print_config.py configs/kd/resnet56_resnet20.py
 

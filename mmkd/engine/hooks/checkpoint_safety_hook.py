@@ -18,9 +18,8 @@ from mmengine.hooks import CheckpointHook, Hook
 
 from mmkd.registry import HOOKS
 from mmkd.utils.atomic import install_atomic_local_backend, remove_stale_tmp_files
-from mmkd.utils.resume import (align_sampler_seed, check_epoch_boundary,
-                               check_training_checkpoint, drop_config_text,
-                               reconcile_hyperparameters)
+from mmkd.utils.resume import (align_sampler_seed, check_epoch_boundary, check_training_checkpoint,
+                               drop_config_text, reconcile_hyperparameters)
 from mmkd.utils.work_dir_lock import lock_work_dir, unlock_work_dir
 
 #: message-hub key: the epoch (or iteration) whose validation reached the best-checkpoint step

@@ -6,6 +6,7 @@ from mmengine.model import is_model_wrapper
 
 from mmkd.registry import HOOKS
 
+
 def compiled_or_eager(fn, name: str, **compile_kwargs):
     """``torch.compile(fn)`` that falls back to ``fn`` (once, with a message) if compiling or the
     first compiled call fails; later calls go straight to whichever works."""

@@ -2,8 +2,7 @@
 import pytest
 import torch
 
-from mmkd.models.utils.rotation import (rotate_batch, rotation_summed_class_logits,
-                                        unrotated_rows)
+from mmkd.models.utils.rotation import rotate_batch, rotation_summed_class_logits, unrotated_rows
 
 
 def test_quarter_turn_is_counter_clockwise_and_rows_are_sample_major():
