@@ -10,8 +10,8 @@ Timings per iteration (seconds): ``data`` (waiting for the dataloader), ``hooks`
 before/after-iteration hooks: timer, logger, NaN guard, ...), ``step`` (``model.train_step``).
 An extra instrumented pass splits ``step`` into ``preprocess`` (data preprocessor),
 ``forward:<net>`` for each top-level network (teacher, student, peers; a network run twice counts
-twice), ``backward`` (``OptimWrapper.backward``), ``optimizer`` (``step`` + ``zero_grad``) and ``losses+other`` (the
-rest: loss functions, batch transforms, connectors, bookkeeping). On CUDA the instrumented pass
+twice), ``backward`` (``OptimWrapper.backward``), ``optimizer`` (``step`` + ``zero_grad``) and
+``losses+other`` (the rest: loss functions, batch transforms, connectors, bookkeeping). On CUDA the instrumented pass
 synchronises around every timed region; the throughput rounds do not.
 """
 import copy

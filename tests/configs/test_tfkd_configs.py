@@ -38,8 +38,8 @@ DEKD = {('resnet18', 'mobilenetv2'): (1, 0.95), ('resnet18', 'shufflenetv2'): (1
 # Tf-KD README Re-KD figure: the normal-KD and the reversed direction of each row
 RE_KD_ROWS = [('resnet18', 'mobilenetv2'), ('resnet18', 'shufflenetv2'),
               ('resnet50', 'mobilenetv2'), ('resnet50', 'shufflenetv2'),
-              ('densenet121', 'mobilenetv2'), ('densenet121', 'shufflenetv2'), ('resnext29', 'mobilenetv2'),
-              ('resnext29', 'resnet18')]
+              ('densenet121', 'mobilenetv2'), ('densenet121', 'shufflenetv2'),
+              ('resnext29', 'mobilenetv2'), ('resnext29', 'resnet18')]
 
 
 def load(rel):
