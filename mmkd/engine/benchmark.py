@@ -7,11 +7,11 @@ wrappers, the dataloader with the config's workers. It runs ``rounds`` rounds of
 many iterations right after, so both see the same machine load.
 
 Timings per iteration (seconds): ``data`` (waiting for the dataloader), ``hooks`` (the Runner's
-before/after-iteration hooks: timer, logger, NaN guard, ...), ``step`` (``model.train_step``).
-An extra instrumented pass splits ``step`` into ``preprocess`` (data preprocessor),
-``forward:<net>`` for each top-level network (teacher, student, peers; a network run twice counts
-twice), ``backward`` (``OptimWrapper.backward``), ``optimizer`` (``step`` + ``zero_grad``) and
-``losses+other`` (the rest: loss functions, batch transforms, connectors, bookkeeping). On CUDA the instrumented pass
+before/after-iteration hooks: timer, logger, NaN guard, ...), ``step`` (``model.train_step``). An
+extra instrumented pass splits ``step`` into ``preprocess`` (data preprocessor), ``forward:<net>``
+for each top-level network (teacher, student, peers; a network run twice counts twice), ``backward``
+(``OptimWrapper.backward``), ``optimizer`` (``step`` + ``zero_grad``) and ``losses+other`` (the
+rest: loss functions, batch transforms, connectors, bookkeeping). On CUDA the instrumented pass
 synchronises around every timed region; the throughput rounds do not.
 """
 import copy

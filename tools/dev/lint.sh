@@ -4,7 +4,8 @@
 #
 #   bash tools/dev/lint.sh          # check, write nothing
 #   bash tools/dev/lint.sh --fix    # sort the imports in place first, then check
-source "$(dirname "$0")/../env.sh"  # the venv (flake8 and isort are in it); cd to the repo root
+source "$(dirname "$0")/../env.sh"  # the venv (flake8 and isort are in it)
+cd "$MMKD_ROOT"
 set +e
 if [ "${1:-}" = "--fix" ]; then
     isort --quiet .
