@@ -4,9 +4,12 @@ The golden values were recorded from the code before the refactor (see ``refacto
 every classic method's base config (resnet14 -> resnet8), HSAKD's student distiller, both HSAKD
 teacher modes, online HSSAKD and the KD/Tf-KD formulas, on name-seeded weights.
 
-Tolerance: float32 values; the refactor keeps the same operations in the same order, so the
-results agree to the last bit on one machine; ``rel=1e-6`` (a few float32 ulps) only absorbs a
-different BLAS/oneDNN thread split on another machine.
+Tolerance: float32 values; the refactor keeps the same operations in the same order, so on the
+machine that recorded them the results agree to the last bit. The golden file is checked on other
+machines too (CI), whose CPU kernels (oneDNN's ISA-specific convolutions, BLAS thread splits) sum
+in another order: whole-network losses and gradient norms then move by up to ~1e-6 relative, more
+where a loss amplifies small differences. ``rel=1e-4`` stays 100x above that and far below what a
+refactoring slip gives (a wrong weight, reduction or source: 1e-2 and more).
 """
 import json
 
@@ -21,7 +24,7 @@ with open(golden.GOLDEN) as f:
 def _check(actual: dict, expected: dict):
     assert set(actual) == set(expected)
     for key, value in expected.items():
-        assert actual[key] == pytest.approx(value, rel=1e-6, abs=1e-9), key
+        assert actual[key] == pytest.approx(value, rel=1e-4, abs=1e-7), key
 
 
 def test_kd_formulas_unchanged():
