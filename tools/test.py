@@ -16,6 +16,7 @@ import os.path as osp
 from mmengine.dist import is_main_process
 from mmengine.evaluator import DumpResults
 
+from mmkd.utils.checkpoint import is_remote
 from mmkd.utils.cli import (CfgOptionsAction, build_runner, check_tool_args, check_work_dir,
                             setup_for_tools, user_errors_as_messages)
 from mmkd.utils.config_check import check_config, load_config
@@ -46,7 +47,8 @@ def main():
     args = parse_args()
     with user_errors_as_messages():
         check_tool_args(args)
-        if not osp.isfile(args.checkpoint):
+        # URLs and model-zoo names go through mmkd's safe remote loader (verified, allow-listed)
+        if not is_remote(args.checkpoint) and not osp.isfile(args.checkpoint):
             raise CheckpointError(f'Checkpoint {args.checkpoint} does not exist.')
         cfg = load_config(args.config, args.cfg_options)
         cfg.launcher = args.launcher

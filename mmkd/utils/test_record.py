@@ -10,6 +10,7 @@ import os.path as osp
 import time
 
 from .atomic import atomic_write_bytes
+from .checkpoint import is_remote
 
 
 def checkpoint_stem(checkpoint: str) -> str:
@@ -18,14 +19,17 @@ def checkpoint_stem(checkpoint: str) -> str:
 
 
 def default_test_work_dir(checkpoint: str) -> str:
-    """``DIR/epoch_240.pth`` -> ``DIR/test_epoch_240`` (logs of the evaluation)."""
+    """``DIR/epoch_240.pth`` -> ``DIR/test_epoch_240`` (logs of the evaluation); a checkpoint
+    given by URL or model-zoo name -> ``work_dirs/test_<name>``."""
+    if is_remote(checkpoint):
+        return osp.join('work_dirs', 'test_' + checkpoint_stem(checkpoint))
     return osp.join(osp.dirname(osp.abspath(checkpoint)), 'test_' + checkpoint_stem(checkpoint))
 
 
 def metrics_path(checkpoint: str, work_dir: str) -> str:
     """``DIR/<stem>.metrics.json`` beside the checkpoint; in ``work_dir`` if DIR is read-only."""
     folder = osp.dirname(osp.abspath(checkpoint))
-    if not os.access(folder, os.W_OK):
+    if is_remote(checkpoint) or not os.access(folder, os.W_OK):
         folder = work_dir
     return osp.join(folder, checkpoint_stem(checkpoint) + '.metrics.json')
 
@@ -52,7 +56,8 @@ def write_test_record(path: str, metrics: dict, config: str, checkpoint: str,
     """Write the JSON record (atomically) and return its path."""
     record = dict(
         metrics={k: (float(v) if isinstance(v, (int, float)) else v) for k, v in metrics.items()},
-        config=osp.abspath(config), checkpoint=osp.abspath(checkpoint), dataset=dataset,
+        config=osp.abspath(config), dataset=dataset,
+        checkpoint=checkpoint if is_remote(checkpoint) else osp.abspath(checkpoint),
         time=time.strftime('%Y-%m-%dT%H:%M:%S%z'))
     atomic_write_bytes((json.dumps(record, indent=2, default=str) + '\n').encode(), path)
     return path
