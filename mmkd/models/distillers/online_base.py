@@ -49,6 +49,10 @@ class BaseOnlineDistiller(BaseModel):
         init_cfg: mmengine init config.
     """
 
+    #: hooks every online run needs, merged by the tools into any ``custom_hooks`` a config sets
+    #: (``merge_required_hooks``): the epoch of per-term warm-ups, the deliverable's checkpoints
+    required_hooks = (dict(type='DistillationEpochHook'), dict(type='StudentCheckpointHook'))
+
     #: name of the part that ``predict``/``tensor`` run and the export writes
     deliverable: str = ''
 
