@@ -1,5 +1,6 @@
 """Online distillers declare their hooks: a user's own custom_hooks keep them."""
 
+
 def test_user_custom_hooks_keep_the_online_hooks():
     from mmengine.config import Config
 
