@@ -21,6 +21,7 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .base import BackboneFeatures, BaseBackbone
+from .ffsd_init import ffsd_reference_init
 
 
 class FFSDDenseBasicBlock(nn.Module):
@@ -104,13 +105,7 @@ class FFSDDenseNet(BaseBackbone):
         return FFSDTransition(in_planes, self.in_planes)
 
     def reference_init(self) -> None:
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                n = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
-                m.weight.data.normal_(0, math.sqrt(2. / n))
-            elif isinstance(m, nn.BatchNorm2d):
-                m.weight.data.fill_(1)
-                m.bias.data.zero_()
+        ffsd_reference_init(self, reset_convs=False)
 
     def forward_features(self, x: torch.Tensor, preact: bool = False) -> BackboneFeatures:
         stem = self.conv1(x)

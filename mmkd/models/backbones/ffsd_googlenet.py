@@ -14,7 +14,6 @@ Module names follow the reference (``pre_layers``, ``inception_a3`` … ``incept
 ``stage1`` = b3 (480×32²), ``stage2`` = e4 (832×16²), ``stage3`` = b5 (1024×8², also ``final``):
 FFSD's taps ``inception_b3``, ``inception_e4``, ``inception_b5``.
 """
-import math
 from typing import Optional, Sequence
 
 import torch
@@ -22,6 +21,7 @@ import torch.nn as nn
 
 from mmkd.registry import MODELS
 from .base import BackboneFeatures, BaseBackbone
+from .ffsd_init import ffsd_reference_init
 
 #: (n1x1, n3x3red, n3x3, n5x5red, n5x5, pool_planes) of a3, b3, a4, b4, c4, d4, e4, a5, b5
 INCEPTION_CFG = [
@@ -79,14 +79,7 @@ class FFSDGoogLeNet(BaseBackbone):
         self.reference_init()
 
     def reference_init(self) -> None:
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                m.reset_parameters()  # PyTorch's default bias init, as the reference keeps it
-                n = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
-                m.weight.data.normal_(0, math.sqrt(2. / n))
-            elif isinstance(m, nn.BatchNorm2d):
-                m.weight.data.fill_(1)
-                m.bias.data.zero_()
+        ffsd_reference_init(self, reset_convs=True)
 
     def forward_features(self, x: torch.Tensor, preact: bool = False) -> BackboneFeatures:
         stem = self.pre_layers(x)

@@ -14,7 +14,6 @@ released weights map by prefixing ``backbone.``. Features: ``stem`` = ``conv1``,
 outputs of ``layer1..3`` (pre-activation sums), ``final`` = ``relu(bn1(layer3))`` (the
 reference's ``relu1``). FFSD taps ``stage1, stage2, final`` (``layer1``, ``layer2``, ``relu1``).
 """
-import math
 from typing import Optional, Sequence
 
 import torch
@@ -23,6 +22,7 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .base import BackboneFeatures, BaseBackbone
+from .ffsd_init import ffsd_reference_init
 
 
 class FFSDWideBasic(nn.Module):
@@ -100,14 +100,7 @@ class FFSDWideResNet(BaseBackbone):
         return nn.Sequential(*layers)
 
     def reference_init(self) -> None:
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                m.reset_parameters()  # PyTorch's default bias init, as the reference keeps it
-                n = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
-                m.weight.data.normal_(0, math.sqrt(2. / n))
-            elif isinstance(m, nn.BatchNorm2d):
-                m.weight.data.fill_(1)
-                m.bias.data.zero_()
+        ffsd_reference_init(self, reset_convs=True)
 
     def forward_features(self, x: torch.Tensor, preact: bool = False) -> BackboneFeatures:
         stem = self.conv1(x)
