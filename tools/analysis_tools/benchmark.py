@@ -19,9 +19,12 @@ a generated CIFAR-100 in the real format into a temporary folder (2,000 images) 
 without the dataset. See docs/benchmarks.md for measured figures.
 """
 import argparse
+import os
 import os.path as osp
+import shlex
 import sys
 import tempfile
+import uuid
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if ROOT not in sys.path:
@@ -51,13 +54,24 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def innermost(dataset):
+    """The dataset a chain of wrappers (``dataset=dict(type=..., dataset=...)``) ends in."""
+    while isinstance(dataset.get('dataset'), dict):
+        dataset = dataset.dataset
+    return dataset
+
+
 def benchmark_cfg(args, work_dir: str) -> Config:
     cfg = Config.fromfile(args.config)
     cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = work_dir
     cfg.launcher = 'none'
+    # a name of its own: mmengine keeps loggers and message hubs by name, and two runs of
+    # configs with the same file name in the same second would share them
+    cfg.experiment_name = (f'benchmark_{osp.splitext(osp.basename(args.config))[0]}_'
+                           f'{uuid.uuid4().hex[:8]}')
     if args.data_root:
-        cfg.train_dataloader.dataset.data_root = args.data_root
+        innermost(cfg.train_dataloader.dataset).data_root = args.data_root
     model = cfg.model
     if 'teacher_ckpt' in model and model.teacher_ckpt and not osp.isfile(model.teacher_ckpt):
         model.teacher_ckpt = None  # cost does not depend on the teacher's values
@@ -67,7 +81,7 @@ def benchmark_cfg(args, work_dir: str) -> Config:
     # validation is never run (the loop validates no epoch); with --fake-data it reads the
     # generated test split
     if args.data_root and cfg.get('val_dataloader'):
-        cfg.val_dataloader.dataset.data_root = args.data_root
+        innermost(cfg.val_dataloader.dataset).data_root = args.data_root
     cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
     cfg.default_hooks.checkpoint = None
     cfg.param_scheduler = None
@@ -77,7 +91,10 @@ def benchmark_cfg(args, work_dir: str) -> Config:
 
 
 def main(argv=None):
+    load_at_start = os.getloadavg()[0] if hasattr(os, 'getloadavg') else None
     args = parse_args(argv)
+    command = ' '.join(['python tools/analysis_tools/benchmark.py'] +
+                       [shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)])
     with user_errors_as_messages():
         if args.device == 'cuda':
             import torch
@@ -98,12 +115,13 @@ def main(argv=None):
             if args.compare:
                 loop.hand_loop = build_hand_loop(runner, args.device)
                 if loop.hand_loop is None:
-                    print('--compare: this config is not a logit-KD single-teacher config; '
-                          'the hand loop covers those only. Showing mmkd\'s own figures.')
+                    print('--compare: the hand loop covers logit-KD single-teacher configs and '
+                          'HSAKD; this config is neither. Showing mmkd\'s own figures.')
             # the teacher's accuracy is not part of the cost of an iteration
             runner.message_hub.update_info('teacher_metrics', {})
             runner.train()
-            print(format_result(args.config, loop.result))
+            loop.result['load_at_start'] = load_at_start
+            print(format_result(args.config, loop.result, command))
     return 0
 
 
