@@ -3,7 +3,7 @@
     python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]] [--amp]
                           [--cfg-options key=value ...] [--launcher none|pytorch|slurm]
                           [--seeds 0 1 2] [--vis-backend tensorboard|wandb]
-                          [--device-aug] [--channels-last] [--compile]
+                          [--device-aug | --device-data] [--channels-last] [--compile]
 """
 import argparse
 import os
@@ -12,6 +12,7 @@ import sys
 
 from mmengine.config import Config
 
+from mmkd.datasets.device_data import use_device_data
 from mmkd.engine.hooks.checkpoint_safety_hook import ensure_checkpoint_safety_hooks
 from mmkd.utils.batch_scale import warn_batch_mismatch
 from mmkd.utils.cli import (CfgOptionsAction, build_runner, check_tool_args, check_work_dir,
@@ -43,6 +44,9 @@ def parse_args():
                         default='none', help='job launcher')
     parser.add_argument('--device-aug', action='store_true',
                         help='random crop + flip batched on the device (same images, faster)')
+    parser.add_argument('--device-data', action='store_true',
+                        help='CIFAR-sized training set held on the device as one uint8 tensor; '
+                        'crop + flip batched there (same images; implies --device-aug)')
     parser.add_argument('--channels-last', action='store_true',
                         help='channels_last memory format for the networks and their inputs')
     parser.add_argument('--compile', action='store_true',
@@ -83,7 +87,9 @@ def merge_args(cfg: Config, args) -> Config:
         cfg.work_dir = default_work_dir(args.config)
     if args.amp:
         configure_amp(cfg)
-    if args.device_aug:
+    if args.device_data:
+        use_device_data(cfg)
+    elif args.device_aug:
         use_device_augmentation(cfg)
     add_fast_path_hooks(cfg, args.channels_last, args.compile)
     if args.resume == 'auto':

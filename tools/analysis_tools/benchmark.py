@@ -2,7 +2,8 @@
 
     python tools/analysis_tools/benchmark.py configs/kd/resnet56_resnet20.py \
         [--iters 20] [--warmup 5] [--rounds 3] [--compare] [--device cpu|cuda] \
-        [--data-root DIR | --fake-data] [--cfg-options key=value ...]
+        [--data-root DIR | --fake-data] [--device-aug | --device-data] \
+        [--cfg-options key=value ...]
 
 Runs the config's own Runner, hooks, model, optimizer wrappers and dataloader (``num_workers``
 as shipped) for ``rounds`` × (``warmup`` + ``iters``) iterations and prints s/iter and images/s
@@ -49,6 +50,10 @@ def parse_args(argv=None):
     parser.add_argument('--data-root', help='dataset folder for train_dataloader')
     parser.add_argument('--fake-data', action='store_true',
                         help='a generated CIFAR-100 (real format) in a temporary folder')
+    parser.add_argument('--device-aug', action='store_true',
+                        help="as tools/train.py's: crop + flip batched on the device")
+    parser.add_argument('--device-data', action='store_true',
+                        help="as tools/train.py's: the training set held on the device")
     parser.add_argument('--work-dir', help='where the Runner logs (default: a temporary folder)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
     return parser.parse_args(argv)
@@ -76,6 +81,12 @@ def benchmark_cfg(args, work_dir: str) -> Config:
     if 'teacher_ckpt' in model and model.teacher_ckpt and not osp.isfile(model.teacher_ckpt):
         model.teacher_ckpt = None  # cost does not depend on the teacher's values
         model.teacher_ckpt_required = False
+    if args.device_data:
+        from mmkd.datasets.device_data import use_device_data
+        use_device_data(cfg)
+    elif args.device_aug:
+        from mmkd.utils.fast_path import use_device_augmentation
+        use_device_augmentation(cfg)
     cfg.train_cfg = dict(type='BenchmarkTrainLoop', iters=args.iters, warmup=args.warmup,
                          rounds=args.rounds, device=args.device)
     # validation is never run (the loop validates no epoch); with --fake-data it reads the
