@@ -1,7 +1,7 @@
 """CIFAR-sized training sets held as one uint8 tensor on the training device (opt-in fast path).
 
-``tools/train.py --device-data`` (or :func:`use_device_data` on a config, or the base config
-``configs/_base_/datasets/cifar100_bs64_device_data.py``): the whole training split is one
+``tools/train.py --device-data`` (or ``benchmark.py --device-data``; :func:`use_device_data`
+rewrites a config the same way): the whole training split is one
 ``[N, H, W, 3]`` uint8 tensor, moved to the training device once (:class:`DeviceDataHook`,
 before training). The loader no longer moves pixels: each sample's pipeline is
 ``SeedAugmentation`` → :class:`~mmkd.datasets.DrawCropFlip` (the crop offset and flip drawn with
