@@ -297,21 +297,26 @@ def test_tools_train_bad_num_peers_is_one_line(tiny_cifar_root, tmp_path):
 def test_two_processes_equal_one_process_with_double_batch(tiny_cifar_root, tmp_path):
     from tests.tools.test_dist_train import free_port
     common = [o for o in tiny_opts(tiny_cifar_root) if 'batch_size' not in o] + [
-        'val_dataloader.batch_size=50', 'test_dataloader.batch_size=50', 'train_cfg.max_epochs=1',
+        'val_dataloader.batch_size=50', 'test_dataloader.batch_size=50',
         # 2 iterations; small steps (a 1e-7 rounding difference grows with every large step)
         'optim_wrapper.peer*.optimizer.lr=0.001']
     one, two = str(tmp_path / 'one'), str(tmp_path / 'two')
     run_tool(['tools/train.py', CONFIG, '--work-dir', one, '--cfg-options'] + common +
-             ['train_dataloader.batch_size=16'])
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1',
-               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    proc = subprocess.run(['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', two,
-                           '--cfg-options'] + common + ['train_dataloader.batch_size=8',
-                                                        'sync_bn=torch'],
-                          cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-6000:]
-    assert 'CPUSyncSeparateDistributedDataParallel' in proc.stdout
+             ['train_dataloader.batch_size=16', 'train_cfg.max_epochs=1'])
+
+    def dist_train(opts, extra=()):
+        env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1',
+                   PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+        proc = subprocess.run(['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', two,
+                               *extra, '--cfg-options'] + opts + [
+                                   'train_dataloader.batch_size=8', 'sync_bn=torch'],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=900)
+        assert proc.returncode == 0, proc.stdout[-6000:]
+        return proc.stdout
+
+    assert 'CPUSyncSeparateDistributedDataParallel' in dist_train(
+        common + ['train_cfg.max_epochs=1'])
     a = safe_load(osp.join(one, 'epoch_1.pth'))
     b = safe_load(osp.join(two, 'epoch_1.pth'))
     assert a['meta']['iter'] == b['meta']['iter'] == 2
@@ -327,3 +332,8 @@ def test_two_processes_equal_one_process_with_double_batch(tiny_cifar_root, tmp_
     worst.sort(reverse=True)
     assert worst[0][0] <= 0, worst[:5]  # the same sums in another order (per-process parts)
     assert torch.equal(a['state_dict']['best_peer'], b['state_dict']['best_peer'])
+    # the 2-process run resumes: every peer's wrapper gets its weights and optimizer back
+    out = dist_train(common + ['train_cfg.max_epochs=2'], extra=['--resume'])
+    assert 'resumed epoch: 1' in out
+    c = safe_load(osp.join(two, 'epoch_2.pth'))
+    assert c['meta']['iter'] == 4 and list(c['optimizer']) == ['peer1', 'peer2']
