@@ -55,8 +55,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from mmkd.evaluation import peer_accuracy  # noqa: F401  (registers PeerAccuracy)
-from mmkd.evaluation.peer_accuracy import PeerAccuracy
+from mmkd.evaluation.peer_accuracy import PeerAccuracy  # registered here; re-exported
 from mmkd.models.losses.kd import kd_loss  # T²·KL_batchmean, the reference's DistillKL
 from mmkd.models.utils.rotation import rotate_batch, unrotated_rows
 from mmkd.registry import MODELS

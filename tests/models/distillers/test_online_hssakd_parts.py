@@ -158,7 +158,7 @@ def test_three_peers_losses_order_and_updates():
         [('update', f'peer{p}') for p in (1, 2, 3)]
     for p in (1, 2, 3):
         total = sum(float(losses[f'peer{p}.{t}'].detach()) for t in TERMS)
-        assert float(log[f'peer{p}.loss']) == pytest.approx(total, rel=1e-10)
+        assert float(log[f'peer{p}.loss'].detach()) == pytest.approx(total, rel=1e-10)
     params = dict(model.named_parameters())
     assert set(params) == set(expected)
     for key, value in expected.items():
