@@ -282,6 +282,51 @@ def test_train_stop_resume_is_bit_exact(tiny_cifar_root, tmp_path):
                          .model)
     plain.load_state_dict(student, strict=True)
 
+    # tools/test.py: the plain config on the export is that peer of the full checkpoint
+    from tests.tools.test_train_resume_test import TINY, data_opts
+    test_opts = TINY + data_opts(tiny_cifar_root)
+    out_plain = run_tool(['tools/test.py', 'configs/baselines/resnet20_cifar100.py',
+                          osp.join(straight, 'student_last.pth'), '--work-dir',
+                          str(tmp_path / 't1'), '--cfg-options'] + test_opts).stdout
+    out_full = run_tool(['tools/test.py', CONFIG, osp.join(straight, 'epoch_2.pth'),
+                         '--work-dir', str(tmp_path / 't2'), '--cfg-options'] + test_opts +
+                        [f'model.peer={PEER}']).stdout
+    top1 = re.search(r'^accuracy/top1: (\d+\.\d\d)$', out_plain, re.M).group(1)
+    assert re.search(rf'^peer{best + 1}/top1: {top1}$', out_full, re.M), (top1, out_full[-2000:])
+    peer_top1 = [float(v) for v in re.findall(r'^peer\d/top1: (\d+\.\d\d)$', out_full, re.M)]
+    best_top1 = re.search(r'^accuracy/top1: (\d+\.\d\d)$', out_full, re.M).group(1)
+    assert len(peer_top1) == 2 and float(best_top1) == max(peer_top1)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_then_resume_is_bit_exact(tiny_cifar_root, tmp_path):
+    """SIGKILL a run once its first epoch checkpoint exists (mid-iteration or mid-save), then
+    ``--resume``: the result equals an uninterrupted run, every peer and optimizer."""
+    import signal
+    import time
+    opts = tiny_opts(tiny_cifar_root) + ['train_cfg.max_epochs=3']
+    straight, killed = str(tmp_path / 'straight'), str(tmp_path / 'killed')
+    run_tool(['tools/train.py', CONFIG, '--work-dir', straight, '--cfg-options'] + opts)
+    env = dict(os.environ, OMP_NUM_THREADS='1',  # run_tool's thread count: same reductions
+               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    cmd = [sys.executable, 'tools/train.py', CONFIG, '--work-dir', killed, '--cfg-options'] + opts
+    with open(str(tmp_path / 'killed.log'), 'w') as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 600
+        while proc.poll() is None and not osp.exists(osp.join(killed, 'epoch_1.pth')) and \
+                time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert not osp.exists(osp.join(killed, 'epoch_3.pth')), 'the run ended before the kill'
+    out = run_tool(cmd[1:5] + ['--resume'] + cmd[5:]).stdout
+    assert 'resumed epoch:' in out
+    a = safe_load(osp.join(straight, 'epoch_3.pth'))
+    b = safe_load(osp.join(killed, 'epoch_3.pth'))
+    for key in ('state_dict', 'optimizer', 'param_schedulers'):
+        _assert_equal_trees(a[key], b[key], key)
+
 
 @pytest.mark.slow
 def test_tools_train_bad_num_peers_is_one_line(tiny_cifar_root, tmp_path):
