@@ -1,7 +1,7 @@
 """Online HSSAKD: P ≥ 2 peers with self-supervised auxiliary branches teach each other.
 
-Paper: Yang et al., "Hierarchical Self-supervised Augmented Knowledge Distillation", IJCAI 2021
-(arXiv 2107.13715), online variant. Reference: HSAKD ``train_online_kd_cifar.py``,
+Paper: Yang et al., "Hierarchical Self-supervised Augmented Knowledge Distillation", IJCAI 2021,
+online variant (HSSAKD). Reference: HSAKD ``train_online_kd_cifar.py``,
 ``train_online_kd_imagenet.py``, ``models/mutual_kd_net.py`` (two peers ``net1``/``net2``).
 
 Parts (:class:`~mmkd.models.distillers.online_base.BaseOnlineDistiller`): ``peer1`` ..
@@ -28,7 +28,8 @@ One iteration on a batch of N images:
    * ``peer<p>.loss_kd_aux`` = 1/(P−1) · Σ_{q≠p} Σ_l KL_T(a_l^p ‖ sg a_l^q)  (over 4C)
 
    each multiplied by its weight (all 1 in the reference). The mean over the other peers is
-   deep mutual learning's rule for more than two networks (Zhang et al., CVPR 2018, Eq. 10); for
+   deep mutual learning's rule for more than two networks (Zhang et al., "Deep Mutual
+   Learning", CVPR 2018, the extension to larger student cohorts: 1/(K−1) Σ_{l≠k} KL); for
    P = 2 it is the single other peer, and the sum over the two peers of each term is exactly the
    reference's loss: Σ_a CE(final_a), Σ_a Σ_l CE(aux_l^a), KL_T(final_1 ‖ sg final_2) +
    KL_T(final_2 ‖ sg final_1), and the same for every branch.
