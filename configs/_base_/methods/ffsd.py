@@ -19,7 +19,12 @@ model = dict(
     lambda_diversity=1e-5,
     lambda_fusion=10.0,
     lambda_self_distillation=1000.0,
-    warmup_epochs=5,
+    # per-term warm-ups of the three lambdas (mmkd WEIGHT_SCHEDULES, 1-based epochs): the
+    # reference's lambda_warmup, exp(-5 (1 - e/5)^2) for e <= 5; CE and KD are not warmed up
+    weight_schedules=dict(
+        diversity=dict(type='ExpRampUp', epochs=5, scale=5.0),
+        fusion=dict(type='ExpRampUp', epochs=5, scale=5.0),
+        self_distillation=dict(type='ExpRampUp', epochs=5, scale=5.0)),
     fusion=dict(type='FFSDFusionModule', spatial=8),
 )
 # every network's top-1; accuracy/top1 (save_best) is the leader's. The reference keeps the
