@@ -215,8 +215,7 @@ def test_train_two_iterations_and_test_the_leader_through_the_tools(tmp_path):
                for p in ('student1', 'student2', 'fusion', 'leader')]
     work = str(tmp_path / 'work')
     run_tool(['tools/train.py', 'configs/ffsd/imagenet/resnet18.py', '--work-dir', work,
-                    '--cfg-options'] + TINY + data + lr_opts +
-                   ['train_cfg.max_epochs=2'])
+              '--cfg-options'] + TINY + data + lr_opts + ['train_cfg.max_epochs=2'])
     ckpt = safe_load(osp.join(work, 'epoch_2.pth'))
     assert list(ckpt['optimizer']) == PARTS and ckpt['meta']['iter'] == 2
     # the lr every part trained with at each iteration (vis_data/scalars.json, full precision):
@@ -245,3 +244,83 @@ def test_train_two_iterations_and_test_the_leader_through_the_tools(tmp_path):
                          '--cfg-options'] + TINY + test_data + lr_opts).stdout
     assert re.search(rf'^accuracy/top1: {top1}$', out_full, re.M)
     assert re.search(r'^fusion/top1: ', out_full, re.M)
+
+
+# ----------------------------------------------------------------------- released leaders
+class ReferenceTransFusion(torch.nn.Module):
+    """SJLeo/FFSD models/fusion_module.py ``TransFusionModule`` written out again."""
+
+    def __init__(self, c=512, m=2):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(c, c, 3, padding=1, groups=c, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(c)
+        self.conv1_1 = torch.nn.Conv2d(c, c * m, 1, bias=False)
+        self.bn1_1 = torch.nn.BatchNorm2d(c * m)
+
+    def forward(self, x):
+        x = torch.relu(self.bn1(self.conv1(x)))
+        return torch.relu(self.bn1_1(self.conv1_1(x)))
+
+
+def reference_leader_checkpoint(path, arch='resnet18', seed=0):
+    """What the reference's save_models writes for an ImageNet leader: its ResNet is
+    torchvision's (same module names), plus ``trans_fusion_module.*``; BN statistics made
+    non-trivial so that eval mode is checked too."""
+    torch.manual_seed(seed)
+    net = getattr(torchvision.models, arch)(num_classes=1000)
+    head = ReferenceTransFusion()
+    for m in list(net.modules()) + list(head.modules()):
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+            m.weight.data.uniform_(0.5, 1.5)
+    weight = dict(net.state_dict())
+    weight.update({f'trans_fusion_module.{k}': v for k, v in head.state_dict().items()})
+    torch.save(dict(weight=weight, epoch=88, cfg=arch, index='leader'), path)
+    return net.eval(), head.eval()
+
+
+def test_converted_reference_leader_gives_the_reference_outputs(tmp_path):
+    from mmkd.models.utils.reference_converter import convert_checkpoint
+    src, dst = str(tmp_path / 'modelleader_best.pth'), str(tmp_path / 'leader.pth')
+    net, head = reference_leader_checkpoint(src)
+    config = 'configs/_base_/models/ffsd/imagenet_resnet18_leader.py'
+    meta = convert_checkpoint(src, dst, 'ffsd', config)
+    assert meta['source_meta'] == dict(epoch=88, cfg='resnet18', index='leader')
+    leader = build(config)
+    leader.load_state_dict(safe_load(dst)['state_dict'], strict=True)
+    leader.eval()
+    taps = {}
+    hooks = [getattr(net, f'layer{i}').register_forward_hook(
+        lambda m, i, o, k=i: taps.__setitem__(k, o)) for i in range(1, 5)]
+    x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        want = net(x)
+        got = leader.forward_taps(x)
+        trans = head(taps[4])
+    for h in hooks:
+        h.remove()
+    assert torch.equal(got['logits'], want)
+    for i in range(4):
+        assert torch.equal(got['taps'][i], taps[i + 1]), i
+    assert torch.equal(got['trans'], trans)
+    # a common-student config drops the trans-fusion head
+    convert_checkpoint(src, str(tmp_path / 's.pth'), 'ffsd',
+                       'configs/_base_/models/ffsd/imagenet_resnet18.py')
+    assert not any(k.startswith('trans_fusion_module.')
+                   for k in safe_load(str(tmp_path / 's.pth'))['state_dict'])
+
+
+@pytest.mark.slow
+def test_convert_reference_tool_then_tools_test_on_the_leader(tmp_path):
+    root = str(tmp_path / 'imagenet')
+    write_tiny_imagenet(root, n_train=1, n_val=2)
+    src, dst = str(tmp_path / 'modelleader_best.pth'), str(tmp_path / 'leader.pth')
+    reference_leader_checkpoint(src, 'resnet34')
+    run_tool(['tools/model_converters/convert_reference.py', src, dst, '--layout', 'ffsd',
+              '--config', 'configs/_base_/models/ffsd/imagenet_resnet34_leader.py'])
+    out = run_tool(['tools/test.py', 'configs/ffsd/eval/imagenet_resnet34_leader.py', dst,
+                    '--work-dir', str(tmp_path / 'test'), '--cfg-options',
+                    f'test_dataloader.dataset.data_root={root}'] + TINY).stdout
+    assert re.search(r'^accuracy/top1: \d+\.\d\d$', out, re.M)
+    assert re.search(r'^accuracy/top5: \d+\.\d\d$', out, re.M)

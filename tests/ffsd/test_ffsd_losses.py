@@ -136,4 +136,3 @@ def test_reconstruction_loss(feats):
     want_att = sum(ref_nmse(ref_attention(d), ref_attention(t)) for d, t in zip(dec, tgt))
     assert feat.item() == pytest.approx(1000 * want_feat, rel=1e-10)
     assert att.item() == pytest.approx(1000 * want_att, rel=1e-10)
-

@@ -122,6 +122,7 @@ class FFSDDistiller(BaseOnlineDistiller):
             that term's warm-up. CE and KD terms are never scheduled.
         eval_all_networks: validation also runs the students and the fusion module (for
             ``OnlineNetworksAccuracy``); ``False`` evaluates the leader only.
+        warmup_epochs: removed (use ``weight_schedules``); any value is refused with a message.
     """
 
     deliverable = 'leader'
@@ -140,14 +141,12 @@ class FFSDDistiller(BaseOnlineDistiller):
                  eval_all_networks: bool = True,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
-                 **removed):
-        if 'warmup_epochs' in removed:
+                 warmup_epochs=None):
+        if warmup_epochs is not None:  # the argument before per-term schedules
             raise ConfigError(
                 'FFSDDistiller(warmup_epochs=...) was replaced by per-term weight schedules: use '
                 "weight_schedules=dict(diversity=dict(type='ExpRampUp', epochs=N), fusion=..., "
                 'self_distillation=...) (drop it for the reference 5-epoch warm-up).')
-        if removed:
-            raise TypeError(f'FFSDDistiller got unexpected arguments {sorted(removed)}')
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         model_num = int(model_num)
         if model_num < 2:
