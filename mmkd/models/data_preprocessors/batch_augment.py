@@ -11,7 +11,8 @@ With ``device_data=True`` (``--device-data``, :mod:`mmkd.datasets.device_data`) 
 batch carries no pixels: the images are gathered by ``sample_idx`` from the training set held as
 one uint8 tensor on the device (:meth:`set_image_store`, called by ``DeviceDataHook``).
 
-Per-sample (``pseudo_collate``) image lists of one shape are stacked before normalising, so the
+Image lists of one shape (``pseudo_collate``; the CIFAR configs' ``default_collate`` stacks them
+in the loader already) are stacked before normalising, so the
 normalisation is one batched op instead of one per image (the same arithmetic, the same values).
 """
 import torch
