@@ -3,6 +3,7 @@
     python tools/analysis_tools/benchmark.py configs/kd/resnet56_resnet20.py \
         [--iters 20] [--warmup 5] [--rounds 3] [--compare] [--device cpu|cuda] \
         [--data-root DIR | --fake-data] [--device-aug | --device-data] \
+        [--channels-last] [--compile] [--amp] \
         [--cfg-options key=value ...]
 
 Runs the config's own Runner, hooks, model, optimizer wrappers and dataloader (``num_workers``
@@ -54,6 +55,11 @@ def parse_args(argv=None):
                         help="as tools/train.py's: crop + flip batched on the device")
     parser.add_argument('--device-data', action='store_true',
                         help="as tools/train.py's: the training set held on the device")
+    parser.add_argument('--channels-last', action='store_true',
+                        help="as tools/train.py's (mmkd side only)")
+    parser.add_argument('--compile', action='store_true',
+                        help="as tools/train.py's (mmkd side only)")
+    parser.add_argument('--amp', action='store_true', help="as tools/train.py's (mmkd side only)")
     parser.add_argument('--work-dir', help='where the Runner logs (default: a temporary folder)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
     return parser.parse_args(argv)
@@ -87,6 +93,10 @@ def benchmark_cfg(args, work_dir: str) -> Config:
     elif args.device_aug:
         from mmkd.utils.fast_path import use_device_augmentation
         use_device_augmentation(cfg)
+    from mmkd.utils.fast_path import add_fast_path_hooks, configure_amp
+    if args.amp:
+        configure_amp(cfg)
+    add_fast_path_hooks(cfg, args.channels_last, args.compile)
     cfg.train_cfg = dict(type='BenchmarkTrainLoop', iters=args.iters, warmup=args.warmup,
                          rounds=args.rounds, device=args.device)
     # validation is never run (the loop validates no epoch); with --fake-data it reads the
