@@ -33,9 +33,9 @@ class CRDInstanceSampleDataset(ClassificationDatasetWrapper):
       (``int(len * percent)`` of each class's negative pool, drawn once at initialisation).
 
     Both survive mmengine's ``pseudo_collate`` and ``default_collate`` (the CIFAR configs'
-    ``collate_fn``), which leave ``DataSample`` objects untouched in the ``data_samples`` list; ``ClsDataPreprocessor`` only
-    reads ``gt_label``/``gt_score`` from them. A distiller builds the batch tensors as
-    ``torch.as_tensor([ds.sample_idx for ds in data_samples])`` and
+    ``collate_fn``), which leave ``DataSample`` objects untouched in the ``data_samples`` list;
+    ``ClsDataPreprocessor`` only reads ``gt_label``/``gt_score`` from them. A distiller builds
+    the batch tensors as ``torch.as_tensor([ds.sample_idx for ds in data_samples])`` and
     ``torch.stack([ds.contrast_idx for ds in data_samples])`` and moves them to the device.
     If an item is a dict without a ``data_samples`` element, the two values are added to the dict
     itself instead.
