@@ -29,6 +29,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 ZYGOTE = osp.join(ROOT, 'tests', '_zygote.py')
 PIPE, STDOUT, DEVNULL = subprocess.PIPE, subprocess.STDOUT, subprocess.DEVNULL
 
+
 def tool_env(env=None):
     """The environment ``run_tool`` gives a tool: the session's, the repo on ``PYTHONPATH``,
     one intra-op thread unless set, then ``env``'s entries."""

@@ -96,7 +96,6 @@ def preload():
     """Import what every tool imports; return the environment variables read meanwhile."""
     reads, undo = _record_environ_reads()
     try:
-        import torch  # noqa: F401
         import mmcv  # noqa: F401
         import mmengine.hooks  # noqa: F401
         import mmengine.optim  # noqa: F401
@@ -104,6 +103,7 @@ def preload():
         import mmpretrain.datasets  # noqa: F401
         import mmpretrain.evaluation  # noqa: F401
         import mmpretrain.models  # noqa: F401
+        import torch  # noqa: F401
 
         import mmkd.utils.cli  # noqa: F401  (what tools/train.py and tools/test.py import)
         from mmkd.utils import register_all_modules
@@ -282,8 +282,8 @@ class Zygote:
         os.chdir(req['cwd'])
         script = os.path.abspath(req['argv'][0])
         entries = _pythonpath_entries(env.get('PYTHONPATH'), req['cwd'])
-        sys.path[:] = [os.path.dirname(os.path.realpath(script))] + _unique(entries +
-                                                                             self.base_path)
+        script_dir = os.path.dirname(os.path.realpath(script))
+        sys.path[:] = [script_dir] + _unique(entries + self.base_path)
         sys.argv = list(req['argv'])
         # PYTHONWARNINGS: a fresh interpreter puts its filters after those the imports insert
         warn_opts = [o for o in env.get('PYTHONWARNINGS', '').split(',') if o]
