@@ -10,7 +10,8 @@ pytest process itself is never forked (it has threads).
 and fall back to a real subprocess for what a forked child cannot reproduce: a command that is not
 ``sys.executable SCRIPT.py ...`` (``-c``, ``-m``, options, ``bash``, ``torchrun``), ``preexec_fn``,
 or an environment that differs from the zygote's in a variable read at interpreter start or while
-importing (``MMKD_TOOL_LAUNCHER=subprocess`` forces real subprocesses everywhere).
+importing (``MMKD_TOOL_LAUNCHER=subprocess`` forces real subprocesses everywhere;
+``MMKD_TOOL_LAUNCHER_LOG=FILE`` appends one line per run: forked, or why not).
 """
 import atexit
 import io
@@ -268,9 +269,18 @@ def _fd_for(target, default_fd, opened, pipes, text):
     return target.fileno()
 
 
+def _log(args, fallback):
+    """``MMKD_TOOL_LAUNCHER_LOG=FILE``: one line per run, forked or why not."""
+    path = os.environ.get('MMKD_TOOL_LAUNCHER_LOG')
+    if path:
+        with open(path, 'a') as f:
+            f.write(f"{'fallback: ' + fallback if fallback else 'forked'}\t{' '.join(args[1:3])}\n")
+
+
 def Popen(args, **kwargs):  # noqa: N802  (subprocess.Popen's name and signature)
     """``subprocess.Popen(args, **kwargs)``, forked from the zygote when it can be."""
     if not _forkable(args, kwargs):
+        _log([str(a) for a in args], 'not a python script run (or options Popen only has)')
         kwargs.setdefault('stdin', DEVNULL)
         return subprocess.Popen(args, **kwargs)
     args = [str(a) for a in args]
@@ -292,6 +302,7 @@ def Popen(args, **kwargs):  # noqa: N802  (subprocess.Popen's name and signature
     finally:
         for fd in opened:
             os.close(fd)
+    _log(args, reply.get('fallback'))
     if 'fallback' in reply:
         for f in out_pipe + err_pipe:
             f.close()
@@ -304,7 +315,8 @@ def Popen(args, **kwargs):  # noqa: N802  (subprocess.Popen's name and signature
 
 def run(args, *, check=False, timeout=None, capture_output=False, **kwargs):
     """``subprocess.run(args, ...)``, forked from the zygote when it can be."""
-    if not _forkable(args, {k: v for k, v in kwargs.items()}):
+    if not _forkable(args, kwargs):
+        _log([str(a) for a in args], 'not a python script run (or options Popen only has)')
         kwargs.setdefault('stdin', DEVNULL)
         return subprocess.run(args, check=check, timeout=timeout,
                               capture_output=capture_output, **kwargs)

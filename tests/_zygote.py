@@ -45,7 +45,7 @@ C_LEVEL = re.compile(r'^(PYTHON|OMP_|MKL_|KMP_|GOMP_|OPENBLAS_|BLIS_|ONEDNN_|DNN
                      r'CUDNN|NVIDIA_|NCCL_|TORCH|PYTORCH_|ATEN_|LD_|MALLOC_|GLIBC_|LC_|LANG|TZ$|'
                      r'HOME$|TMPDIR$|TEMP$|TMP$)')
 #: start-up variables the child re-applies itself
-APPLIED = {'PYTHONPATH', 'PYTHONWARNINGS', 'OMP_NUM_THREADS'}
+APPLIED = {'PYTHONPATH', 'PYTHONWARNINGS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'}
 
 INITIAL_SIGNALS = {s: signal.getsignal(s) for s in signal.valid_signals()
                    if s not in (signal.SIGKILL, signal.SIGSTOP)}
@@ -175,6 +175,10 @@ class Zygote:
         threads = env.get('OMP_NUM_THREADS')
         if threads != self.env.get('OMP_NUM_THREADS') and not (threads or '').isdigit():
             return f'OMP_NUM_THREADS={threads!r} cannot be applied after start-up'
+        mkl = env.get('MKL_NUM_THREADS')
+        if mkl != self.env.get('MKL_NUM_THREADS') and mkl != threads:
+            # torch.set_num_threads sets both: only a count equal to OMP_NUM_THREADS's applies
+            return f'MKL_NUM_THREADS={mkl!r} differs from OMP_NUM_THREADS={threads!r}'
         entries = _pythonpath_entries(env.get('PYTHONPATH'), req['cwd'])
         if not set(self.pythonpath) <= set(entries):
             return 'PYTHONPATH lacks an entry the zygote imported from'
@@ -295,7 +299,7 @@ class Zygote:
             warnings.filters[:] = imported + warnings.filters + self.initial_filters
             sys.warnoptions[:] = warn_opts
             warnings._filters_mutated()
-        if env.get('OMP_NUM_THREADS') != self.env.get('OMP_NUM_THREADS'):
+        if any(env.get(k) != self.env.get(k) for k in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')):
             import torch
             torch.set_num_threads(int(env['OMP_NUM_THREADS']))
         # a fresh interpreter seeds torch's and numpy's generators from the OS (random: at fork)

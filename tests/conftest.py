@@ -16,7 +16,8 @@ def pytest_configure(config):
 
 
 #: a test runs a tool in another process when its code (or a fixture's) calls one of these
-_SUBPROCESS = re.compile(r'\b(run_tool|subprocess\.(run|Popen|check_call|check_output|call)|'
+_SUBPROCESS = re.compile(r'\b(run_tool|_launcher\.(run|Popen)|'
+                         r'subprocess\.(run|Popen|check_call|check_output|call)|'
                          r'os\.system|multiprocessing|mp\.spawn)\b')
 
 

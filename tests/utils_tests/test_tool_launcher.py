@@ -113,8 +113,10 @@ def test_environment_is_each_runs_own(probe):
 
 
 def test_thread_count_and_warning_options_are_applied(probe):
+    assert isinstance(_launcher.Popen([sys.executable, probe, 'exit7'], env=_launcher.tool_env(
+        {'OMP_NUM_THREADS': '2', 'MKL_NUM_THREADS': '2'})), _launcher.ForkedProcess)
     forked, real = both([probe, 'ok'], env=_launcher.tool_env(
-        {'OMP_NUM_THREADS': '2', 'PYTHONWARNINGS': 'ignore'}))
+        {'OMP_NUM_THREADS': '2', 'MKL_NUM_THREADS': '2', 'PYTHONWARNINGS': 'ignore'}))
     assert report(forked) == report(real)
     assert report(forked)['threads'] == 2 and report(forked)['warnings_ignored']
 
@@ -182,6 +184,7 @@ def test_reasons_for_falling_back(probe):
     for env, reason in [({'PYTHONHASHSEED': '3'}, 'PYTHONHASHSEED differs'),
                         ({'LD_PRELOAD': 'x.so'}, 'LD_PRELOAD differs'),
                         ({'OMP_NUM_THREADS': 'many'}, 'cannot be applied'),
+                        ({'MKL_NUM_THREADS': '3'}, 'MKL_NUM_THREADS=\'3\' differs'),
                         ({'PYTHONPATH': '/elsewhere'}, 'PYTHONPATH lacks')]:
         req_id, reply = client.request([probe, 'ok'], _launcher.tool_env(env), ROOT, [0, 1, 2])
         client.forget(req_id)
