@@ -89,6 +89,19 @@ def tiny_cifar_root(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope='session')
+def trained_resnet8(tiny_cifar_root, tmp_path_factory):
+    """The work dir of ``configs/baselines/resnet8_cifar100.py`` trained for one epoch by
+    tools/train.py on the tiny CIFAR-100 (``epoch_1.pth``, the logs, ``vis_data``), once per
+    session for the tests that only need *a* trained run; they read it and write elsewhere."""
+    from tests.tools.test_train_resume_test import TINY, data_opts
+    from tests.utils import run_tool
+    work = str(tmp_path_factory.mktemp('trained_resnet8'))
+    run_tool(['tools/train.py', 'configs/baselines/resnet8_cifar100.py', '--work-dir', work,
+              '--cfg-options', 'train_cfg.max_epochs=1'] + TINY + data_opts(tiny_cifar_root))
+    return work
+
+
 # --------------------------------------------------------------------- measured shard weights
 DURATIONS = os.path.join(ROOT, 'tests', 'durations.json')
 

@@ -52,11 +52,9 @@ def test_missing_teacher_checkpoint(tiny_cifar_root, tmp_path):
 
 
 @pytest.fixture(scope='module')
-def resnet8_ckpt(tiny_cifar_root, tmp_path_factory):
-    work = tmp_path_factory.mktemp('r8')
-    run_tool(train('configs/baselines/resnet8_cifar100.py', work, 'train_cfg.max_epochs=1',
-                   *data_opts(tiny_cifar_root)))
-    return str(work / 'epoch_1.pth')
+def resnet8_ckpt(trained_resnet8):
+    """resnet8_cifar100 after one epoch of tools/train.py (the session's shared run)."""
+    return osp.join(trained_resnet8, 'epoch_1.pth')
 
 
 def test_teacher_checkpoint_of_another_model(tiny_cifar_root, resnet8_ckpt, tmp_path):
