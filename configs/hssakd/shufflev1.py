@@ -8,4 +8,4 @@ _base_ = ['../_base_/methods/hssakd_online.py']
 #       work_dirs/hssakd/shufflev1/student_best.pth
 model = dict(peer='configs/_base_/models/hsakd/shufflev1_aux.py')
 # lr 0.01 for MobileNetV2/ShuffleNet peers (train_online_kd_cifar.sh --init-lr 0.01)
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = {'peer*': dict(optimizer=dict(lr=0.01))}

@@ -12,7 +12,8 @@ is added, without editing this file. Each config is shrunk to a batch of 2 on a 
   dataset and the model agree on the class count, every trainable parameter is in an optimizer,
   no frozen teacher parameter is. To keep this cheap, networks built from the same network config
   are built once and copied (:func:`shared_networks`): the copies are independent modules of the
-  same structure, which is all a structure check needs.
+  same structure, which is all a structure check needs. A dataloader config seen before in
+  the session (the same dict after shrinking) is checked once (:func:`build_loader`).
 * **trains one iteration** (the first config of each kind, in sorted order): the model is built
   again the way users build it (no shared networks, ``init_weights``), takes one ``train_step``
   (every loss finite) and predicts the batch. A config's kind is read from its built model:
@@ -119,12 +120,30 @@ def shrunk_config(config: str, data_root: str) -> Config:
     return cfg
 
 
-def build_loader(cfg: Config, key: str):
-    loader = Runner.build_dataloader(copy.deepcopy(cfg[key]), seed=0)
-    batch = next(iter(loader))
-    assert len(batch['inputs']) == cfg[key].batch_size, key
-    assert batch['inputs'][0].dim() == 3 and batch['inputs'][0].shape[0] == 3, key
-    return loader, batch
+class LoaderInfo(collections.namedtuple(
+        'LoaderInfo', 'dataset_len classes dataset_type num_batches batch')):
+    """What the tests need of a built dataloader: its dataset's size, class count and class,
+    its length in batches and its first batch."""
+
+
+#: dataloader config (JSON) -> LoaderInfo, for the configs already checked in this session
+_LOADERS = {}
+
+
+def build_loader(cfg: Config, key: str) -> LoaderInfo:
+    """Build ``cfg[key]`` as the Runner does and check its first batch (once per distinct
+    dataloader config: the same dict builds the same loader, seed 0)."""
+    spec = json.dumps(cfg[key].to_dict() if hasattr(cfg[key], 'to_dict') else cfg[key],
+                      sort_keys=True, default=str)
+    if spec not in _LOADERS:
+        loader = Runner.build_dataloader(copy.deepcopy(cfg[key]), seed=0)
+        batch = next(iter(loader))
+        assert len(batch['inputs']) == cfg[key].batch_size, key
+        assert batch['inputs'][0].dim() == 3 and batch['inputs'][0].shape[0] == 3, key
+        dataset = loader.dataset
+        _LOADERS[spec] = LoaderInfo(len(dataset), len(dataset.metainfo['classes']),
+                                    type(dataset), len(loader), batch)
+    return _LOADERS[spec]
 
 
 def build_model(cfg: Config):
@@ -168,7 +187,7 @@ def num_classes(model):
     return getattr(head, 'num_classes', None)
 
 
-def kind_of(model, dataset) -> tuple:
+def kind_of(model, dataset_type) -> tuple:
     """(model class, method modules outside the backbones, student backbone, dataset class)."""
     method = set()
     for name, module in model.named_modules():
@@ -179,12 +198,10 @@ def kind_of(model, dataset) -> tuple:
     product = getattr(model, 'student', model)
     backbone = getattr(product, 'backbone', product)
     return (type(model).__name__, tuple(sorted(method)), type(backbone).__name__,
-            type(dataset).__name__)
+            dataset_type.__name__)
 
 
-def check_structure(cfg: Config, model, train_loader, optim_wrapper):
-    dataset = train_loader.dataset
-    classes = len(dataset.metainfo['classes'])
+def check_structure(cfg: Config, model, classes: int, optim_wrapper):
     if num_classes(model) is not None:
         assert num_classes(model) == classes, 'the model and the dataset disagree on the classes'
     trainable = {id(p) for p in model.parameters() if p.requires_grad}
@@ -216,9 +233,9 @@ def train_one_iteration(model, optim_wrapper, batch, classes: int):
 @pytest.mark.parametrize('config', PARAMS)
 def test_config_builds_and_first_of_its_kind_trains(config, tiny_cifar_root, shared_networks):
     cfg = shrunk_config(config, tiny_cifar_root)
-    train_loader, batch = build_loader(cfg, 'train_dataloader')
+    train = build_loader(cfg, 'train_dataloader')
     # CRD's memory holds one row per training sample
-    shrink_config(cfg, tiny_cifar_root, batch_size=2, n_data=len(train_loader.dataset))
+    shrink_config(cfg, tiny_cifar_root, batch_size=2, n_data=train.dataset_len)
     for key in ('val_dataloader', 'test_dataloader'):
         if cfg.get(key):
             build_loader(cfg, key)
@@ -226,11 +243,11 @@ def test_config_builds_and_first_of_its_kind_trains(config, tiny_cifar_root, sha
     torch.manual_seed(0)
     model = build_model(cfg)
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    build_schedulers(cfg, optim_wrapper, epoch_length=len(train_loader))
-    check_structure(cfg, model, train_loader, optim_wrapper)
+    build_schedulers(cfg, optim_wrapper, epoch_length=train.num_batches)
+    check_structure(cfg, model, train.classes, optim_wrapper)
 
-    kind = kind_of(model, train_loader.dataset)
+    kind = kind_of(model, train.dataset_type)
     if kind in TRAINED_KINDS:
         return  # trained as TRAINED_KINDS[kind]
     TRAINED_KINDS[kind] = config
-    train_one_iteration(model, optim_wrapper, batch, len(train_loader.dataset.metainfo['classes']))
+    train_one_iteration(model, optim_wrapper, train.batch, train.classes)

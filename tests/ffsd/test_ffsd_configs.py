@@ -1,5 +1,6 @@
-"""Every FFSD config builds with mmengine's Runner.from_cfg and trains one iteration (all parts
-step once) on generated CIFAR-100, validation included."""
+"""Every FFSD CIFAR config builds with mmengine's Runner.from_cfg and trains one iteration (all
+parts step once) on generated CIFAR-100, validation included (the ImageNet ones:
+test_ffsd_imagenet.py)."""
 import glob
 import os.path as osp
 
@@ -12,7 +13,9 @@ from tests.utils import ROOT, shrink_config
 
 CONFIGS = sorted(
     osp.relpath(p, ROOT)
-    for p in glob.glob(osp.join(ROOT, 'configs', 'ffsd', '**', '*.py'), recursive=True))
+    for p in glob.glob(osp.join(ROOT, 'configs', 'ffsd', '**', '*.py'), recursive=True)
+    if 'imagenet' not in osp.relpath(p, ROOT))
+IMAGENET = ('resnet18', 'resnet34')
 QUICK = {'configs/ffsd/resnet20.py', 'configs/ffsd/eval/resnet20_leader.py'}
 
 
@@ -25,6 +28,12 @@ def test_every_architecture_has_a_config_and_a_leader_config():
         assert osp.isfile(osp.join(ROOT, 'configs/_base_/models/ffsd', f'{arch}_leader.py'))
         header = open(osp.join(ROOT, 'configs/ffsd', f'{arch}.py')).read()
         assert 'Published student-leader top-1' in header and 'best test-set epoch' in header
+    for arch in IMAGENET:  # configs/ffsd/imagenet/<arch>.py and its eval config
+        for path in (f'configs/ffsd/imagenet/{arch}.py',
+                     f'configs/ffsd/eval/imagenet_{arch}_leader.py',
+                     f'configs/_base_/models/ffsd/imagenet_{arch}.py',
+                     f'configs/_base_/models/ffsd/imagenet_{arch}_leader.py'):
+            assert osp.isfile(osp.join(ROOT, path)), path
 
 
 @pytest.mark.parametrize('config', [

@@ -5,7 +5,6 @@ import math
 import pytest
 import torch
 
-from mmkd.models.distillers.ffsd import ffsd_warmup
 from mmkd.models.losses.ffsd import (FFSDAttentionLoss, FFSDDiversityLoss, FFSDKDLoss,
                                      FFSDMutualLoss, FFSDReconstructionLoss, attention_map,
                                      diversity_loss, shifted_attention, shifted_feature)
@@ -137,10 +136,3 @@ def test_reconstruction_loss(feats):
     want_att = sum(ref_nmse(ref_attention(d), ref_attention(t)) for d, t in zip(dec, tgt))
     assert feat.item() == pytest.approx(1000 * want_feat, rel=1e-10)
     assert att.item() == pytest.approx(1000 * want_att, rel=1e-10)
-
-
-def test_lambda_warmup_over_the_first_five_one_based_epochs():
-    got = [ffsd_warmup(e, 5) for e in range(1, 8)]
-    assert [round(v, 3) for v in got] == [0.041, 0.165, 0.449, 0.819, 1.0, 1.0, 1.0]
-    assert got[0] == pytest.approx(math.exp(-5 * 0.8 ** 2))
-    assert ffsd_warmup(1, 0) == 1.0

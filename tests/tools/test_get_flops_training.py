@@ -98,17 +98,17 @@ def test_hssakd_counts_each_peer_once(capsys, monkeypatch):
     out = run_get_flops(config, capsys, monkeypatch)
     parts = training_parts(out)
     model = build(config)
-    assert set(parts) == {'peers.0', 'peers.1', 'total'}
-    for i in (0, 1):
-        assert parts[f'peers.{i}'] == pytest.approx(
-            round(4 * branches_path_flops(model.peers[i], 1) / 1e6, 3), abs=1e-3)
-    assert parts['total'] == pytest.approx(parts['peers.0'] + parts['peers.1'], abs=2e-3)
+    assert set(parts) == {'peer1', 'peer2', 'total'}
+    for name in ('peer1', 'peer2'):
+        assert parts[name] == pytest.approx(
+            round(4 * branches_path_flops(getattr(model, name), 1) / 1e6, 3), abs=1e-3)
+    assert parts['total'] == pytest.approx(parts['peer1'] + parts['peer2'], abs=2e-3)
     # both peers train: 2 x WRN-40-1 with branches
     trained = sum(p.numel() for p in model.parameters())
     assert 'Trained in all (every parameter with requires_grad): ' in out
     assert f'({trained:,})' in out.split('Trained in all', 1)[1].splitlines()[0]
     # the deployed student is the best peer (peer 0 before training): listed once, not twice
-    assert [n.split(' ')[0] for n in section_names(out)] == ['student', 'peers.1']
+    assert [n.split(' ')[0] for n in section_names(out)] == ['student', 'peer2']
 
 
 def test_ffsd_counts_every_part(capsys, monkeypatch):

@@ -137,7 +137,7 @@ def training_flops(model: nn.Module, shape: Tuple[int, int]):
             by_module = analyzer.by_module()
         parts = {}
         for name, child in model.named_children():
-            # the networks of a ModuleList / ModuleDict (HSSAKD's peers) one by one
+            # the networks of a ModuleList / ModuleDict one by one
             subs = [f'{name}.{sub}' for sub, _ in child.named_children()] \
                 if isinstance(child, (nn.ModuleList, nn.ModuleDict)) else [name]
             for sub in subs:

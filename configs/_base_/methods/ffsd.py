@@ -10,27 +10,10 @@
 # Arch configs set model.student / model.leader / model.fusion / model.decoder.
 _base_ = [
     '../datasets/cifar100_ffsd.py', '../schedules/ffsd_cifar_sgd_299e.py',
-    '../default_runtime.py'
+    '../default_runtime.py', './ffsd_core.py'
 ]
-model = dict(
-    type='FFSDDistiller',
-    model_num=2,
-    temperature=2.0,
-    lambda_diversity=1e-5,
-    lambda_fusion=10.0,
-    lambda_self_distillation=1000.0,
-    warmup_epochs=5,
-    fusion=dict(type='FFSDFusionModule', spatial=8),
-)
+model = dict(fusion=dict(spatial=8))  # AvgPool(8) over the 8x8 deepest CIFAR maps
 # every network's top-1; accuracy/top1 (save_best) is the leader's. The reference keeps the
 # leader's best *test* epoch (modelleader_best.pth); there is no separate validation split.
 val_evaluator = dict(type='OnlineNetworksAccuracy', topk=(1, 5))
 test_evaluator = val_evaluator
-custom_hooks = [
-    dict(type='DistillationEpochHook'),   # the epoch of the lambda warm-up
-    dict(type='StudentCheckpointHook'),   # student_last.pth / student_best.pth: the leader
-]
-# distributed: every part on its own DDP (mmkd/engine/online_ddp.py)
-model_wrapper_cfg = dict(
-    type='MMSeparateDistributedDataParallel', broadcast_buffers=False,
-    find_unused_parameters=False)

@@ -6,13 +6,14 @@ from mmkd.registry import HOOKS
 
 @HOOKS.register_module()
 class PeerSelectionHook(Hook):
-    """After each validation, tell an online distiller which peer was better.
+    """After each validation, tell an online distiller which of its peers was best.
 
-    Reads ``peer/best`` (1-based) from the validation metrics (``PeerAccuracy``) and calls
-    ``model.set_best_peer(best - 1)``. It runs before the checkpoint hooks (priority ``NORMAL``
-    < ``VERY_LOW``), so the full checkpoint saved as best and ``student_best.pth`` (the better
-    peer's plain classifier) reflect this validation. The metrics are the same on every rank,
-    so every rank picks the same peer.
+    Reads ``peer/best`` (1-based, any number of peers) from the validation metrics
+    (``PeerAccuracy``) and calls ``model.set_best_peer(best - 1)``, which makes that peer the
+    model's deliverable (``HSSAKDOnlineDistiller.deliverable``). It runs before the checkpoint
+    hooks (priority ``NORMAL`` < ``VERY_LOW``), so the full checkpoint saved as best and
+    ``student_best.pth`` (the best peer's plain classifier) reflect this validation. The metrics
+    are the same on every rank, so every rank picks the same peer.
     """
 
     priority = 'NORMAL'

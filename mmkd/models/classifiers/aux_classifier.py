@@ -12,6 +12,7 @@ per backbone stage (:mod:`mmkd.models.heads.hsakd_branches`), each ending in
   load with ``strict=True`` into the plain config of the same architecture;
 * :meth:`forward_aux` runs everything once and returns the final logits ``[B, C]`` and the L
   branch logits ``[B, 4C]`` (what HSAKD's losses read; the reference's ``net(x, grad=...)``);
+  ``forward(mode='aux')`` is the same with gradients into the backbone, as a dict;
 * ``mode='loss'`` is the HSAKD teacher loss of a backbone trained jointly with its branches (HSAKD
   train_teacher_*.py, "Teacher*"): on the 4-rotation batch, ``CE(final[0::4], y) + Σ_l CE(aux_l, 4y
   + r)``, weights 1. The frozen-backbone teacher is :class:`~mmkd.models.classifiers.HSAKDTeacher`.
@@ -120,6 +121,16 @@ class AuxBranchClassifier(ImageClassifier):
             taps = [t.detach() for t in taps]
         return AuxOutputs(logits=logits, ss_logits=self.aux_branches(taps), feats=feats,
                           emb=pooled[-1])
+
+    def forward(self, inputs: torch.Tensor, data_samples=None, mode: str = 'tensor'):
+        """``mode='aux'``: :meth:`forward_aux` (branches with gradient into the backbone) as a
+        dict ``logits`` / ``ss_logits``, so that an online distiller runs it through the
+        network's ``__call__`` (a distributed wrapper sees the forward); other modes as
+        ``ImageClassifier``."""
+        if mode == 'aux':
+            out = self.forward_aux(inputs)
+            return dict(logits=out.logits, ss_logits=list(out.ss_logits))
+        return super().forward(inputs, data_samples, mode)
 
     def hsakd_loss(self, inputs: torch.Tensor, data_samples, detach_features: bool = False,
                    backbone_grad: bool = True) -> Dict[str, torch.Tensor]:

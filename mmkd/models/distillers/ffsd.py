@@ -26,14 +26,15 @@ One iteration, in the reference's order (``train_with_test``):
    ``λ_sd(e) · Σ_{l<L} [FeatMSE(D(sg F^L)_l, sg F^l) + AttMSE(D(sg F^L)_l, sg F^l)]``.
 
 The warm-up ``λ(e) = λ · exp(−5 (1 − e/5)²)`` for the 1-based epochs ``e ≤ 5`` multiplies the
-three λ's only (``lambda_warmup``; CE and KD are not warmed up). It is implemented here
-(:func:`ffsd_warmup`) from the epoch :class:`~mmkd.engine.hooks.DistillationEpochHook` sets.
+three λ's only (``lambda_warmup``; CE and KD are not warmed up). Each λ takes its factor from a
+per-term weight schedule of :mod:`mmkd.models.distillers.weight_schedules` (``weight_schedules``,
+default ``ExpRampUp(epochs=5)`` for all three, which is exactly the reference's ``warmup``), with
+the 1-based epoch from the 0-based one :class:`~mmkd.engine.hooks.DistillationEpochHook` sets.
 
 Validation reports every network (``OnlineNetworksAccuracy``): the leader (``accuracy/top1``,
 what ``save_best`` selects), each student, the fusion module on the students' maps, their mean
 accuracy and the reference's "ensemble" (a sample counts when *any* student is right).
 """
-import math
 from collections import OrderedDict
 from typing import Dict, List, Optional
 
@@ -46,14 +47,51 @@ from mmkd.registry import MODELS
 from mmkd.utils.errors import ConfigError
 from .builder_utils import build_classifier
 from .online_base import BaseOnlineDistiller
+from .weight_schedules import WEIGHT_SCHEDULES, WeightSchedule
+
+#: the λ-weighted terms, in the order of the reference's ``lambda_warmup``
+LAMBDA_TERMS = ('diversity', 'fusion', 'self_distillation')
+#: the reference warm-up of every λ: ``exp(−5 (1 − e/5)²)`` for the 1-based epochs ``e ≤ 5``
+DEFAULT_LAMBDA_SCHEDULE = dict(type='ExpRampUp', epochs=5, scale=5.0)
 
 
-def ffsd_warmup(epoch: int, warmup_epochs: int = 5) -> float:
-    """FFSD's λ multiplier for the 1-based ``epoch``: ``exp(−5 (1 − e/α)²)`` for ``e ≤ α``,
-    else 1 (reference ``lambda_warmup``, α = 5: 0.041, 0.165, 0.449, 0.819, 1.0, 1, ...)."""
-    if warmup_epochs <= 0 or epoch > warmup_epochs:
-        return 1.0
-    return math.exp(-5.0 * (1.0 - float(epoch) / warmup_epochs) ** 2)
+def build_lambda_schedules(cfgs: Optional[dict]) -> Dict[str, Optional[WeightSchedule]]:
+    """The schedule of each λ term from ``weight_schedules={term: cfg | None}``.
+
+    A term that is not given keeps :data:`DEFAULT_LAMBDA_SCHEDULE`; ``None`` means no warm-up
+    (factor 1 from the first epoch). Every bad entry is one :class:`ConfigError` line.
+    """
+    cfgs = {} if cfgs is None else cfgs
+    if not isinstance(cfgs, dict):
+        raise ConfigError(f'FFSDDistiller: weight_schedules must be a dict {{term: schedule}} '
+                          f'with terms {", ".join(LAMBDA_TERMS)}; got {cfgs!r}.')
+    unknown = [k for k in cfgs if k not in LAMBDA_TERMS]
+    if unknown:
+        raise ConfigError(f'FFSDDistiller: weight_schedules has no term '
+                          f'{", ".join(map(repr, unknown))}; the warmed-up terms are '
+                          f'{", ".join(LAMBDA_TERMS)} (CE and KD are never warmed up).')
+    registered = ', '.join(sorted(WEIGHT_SCHEDULES.module_dict))
+    schedules = {}
+    for term in LAMBDA_TERMS:
+        cfg = cfgs.get(term, DEFAULT_LAMBDA_SCHEDULE)
+        who = f'FFSDDistiller: weight_schedules.{term}'
+        if cfg is None or hasattr(cfg, 'factor'):
+            schedules[term] = cfg
+            continue
+        if not isinstance(cfg, dict) or 'type' not in cfg:
+            raise ConfigError(f'{who} must be None or a dict with a type (one of {registered}), '
+                              f'got {cfg!r}.')
+        if WEIGHT_SCHEDULES.get(cfg['type']) is None:
+            raise ConfigError(f'{who}: unknown type {cfg["type"]!r}; registered: {registered}.')
+        try:
+            schedules[term] = WEIGHT_SCHEDULES.build(dict(cfg))
+        except ConfigError as err:
+            raise ConfigError(f'{who}: {err}') from None
+        except TypeError as err:
+            # mmengine wraps the constructor's TypeError; its last line names the argument
+            raise ConfigError(f'{who}: bad arguments for {cfg["type"]} '
+                              f'({str(err).strip().splitlines()[-1]}).') from None
+    return schedules
 
 
 def _backbone_signature(net) -> Dict[str, tuple]:
@@ -77,9 +115,14 @@ class FFSDDistiller(BaseOnlineDistiller):
         temperature: T of every KD term (reference 2).
         lambda_diversity, lambda_fusion, lambda_self_distillation: the three λ's (reference
             1e-5, 10, 1000).
-        warmup_epochs: α of the λ warm-up (reference 5; 0 disables it).
+        weight_schedules: per-λ warm-up, ``{term: schedule cfg | None}`` for the terms
+            ``diversity``, ``fusion``, ``self_distillation`` (schedules of
+            :data:`~mmkd.models.distillers.weight_schedules.WEIGHT_SCHEDULES`, 1-based epochs);
+            a term left out keeps the reference's ``ExpRampUp(epochs=5)``; ``None`` disables
+            that term's warm-up. CE and KD terms are never scheduled.
         eval_all_networks: validation also runs the students and the fusion module (for
             ``OnlineNetworksAccuracy``); ``False`` evaluates the leader only.
+        warmup_epochs: removed (use ``weight_schedules``); any value is refused with a message.
     """
 
     deliverable = 'leader'
@@ -94,10 +137,16 @@ class FFSDDistiller(BaseOnlineDistiller):
                  lambda_diversity: float = 1e-5,
                  lambda_fusion: float = 10.0,
                  lambda_self_distillation: float = 1000.0,
-                 warmup_epochs: int = 5,
+                 weight_schedules: Optional[dict] = None,
                  eval_all_networks: bool = True,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None,
+                 warmup_epochs=None):
+        if warmup_epochs is not None:  # the argument before per-term schedules
+            raise ConfigError(
+                'FFSDDistiller(warmup_epochs=...) was replaced by per-term weight schedules: use '
+                "weight_schedules=dict(diversity=dict(type='ExpRampUp', epochs=N), fusion=..., "
+                'self_distillation=...) (drop it for the reference 5-epoch warm-up).')
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         model_num = int(model_num)
         if model_num < 2:
@@ -133,7 +182,7 @@ class FFSDDistiller(BaseOnlineDistiller):
         self.temperature = float(temperature)
         self.lambdas = dict(diversity=float(lambda_diversity), fusion=float(lambda_fusion),
                             self_distillation=float(lambda_self_distillation))
-        self.warmup_epochs = int(warmup_epochs)
+        self.lambda_schedules = build_lambda_schedules(weight_schedules)
         self.eval_all_networks = bool(eval_all_networks)
         self.dml = MODELS.build(dict(type='FFSDMutualLoss', temperature=self.temperature))
         self.kd = MODELS.build(dict(type='FFSDKDLoss', temperature=self.temperature))
@@ -173,9 +222,14 @@ class FFSDDistiller(BaseOnlineDistiller):
 
     # ------------------------------------------------------------------ schedule
     def current_lambdas(self) -> Dict[str, float]:
-        """The three λ's of the current epoch (warm-up on the 1-based epoch)."""
-        factor = ffsd_warmup(self.epoch + 1, self.warmup_epochs)
-        return {k: v * factor for k, v in self.lambdas.items()}
+        """The three λ's of the current epoch: each λ times its schedule's factor of the
+        1-based epoch (``self.epoch`` is 0-based)."""
+        out = {}
+        for term, value in self.lambdas.items():
+            schedule = self.lambda_schedules[term]
+            out[term] = value if schedule is None else value * float(
+                schedule.factor(self.epoch + 1))
+        return out
 
     def update_order(self) -> List[str]:
         students = [f'student{i}' for i in range(1, self.model_num + 1)]

@@ -53,7 +53,9 @@ class BaseOnlineDistiller(BaseModel):
     #: (``merge_required_hooks``): the epoch of per-term warm-ups, the deliverable's checkpoints
     required_hooks = (dict(type='DistillationEpochHook'), dict(type='StudentCheckpointHook'))
 
-    #: name of the part that ``predict``/``tensor`` run and the export writes
+    #: name of the part that ``predict``/``tensor`` run and the export writes; a subclass may
+    #: make it a property that changes during training (HSSAKD: the best peer of the last
+    #: validation, kept in a buffer so that checkpoints restore it)
     deliverable: str = ''
 
     def __init__(self, data_preprocessor: Optional[dict] = None,

@@ -15,6 +15,7 @@ from typing import List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 
@@ -38,10 +39,16 @@ class FFSDFusionModule(nn.Module):
     depthwise 3×3 conv (``M·C → M·C``, no bias) + BN + ReLU → 1×1 conv (``M·C → C``, no bias) +
     BN + ReLU = the fused map ``G`` → AvgPool(``spatial``) → FC(``C → num_classes``) = ``z_f``.
 
+    The reference's ``AvgPool2d(spatial)`` over its ``spatial × spatial`` maps is the mean over the
+    whole map; here the pooling kernel is the size of ``G`` itself, which is the same operation
+    (bit for bit) on the reference's maps and also works on other input sizes (where the
+    reference's fixed kernel fails), e.g. smaller test images.
+
     Args:
         channels: C, channels of the deepest tap of one student.
         num_classes: classes of ``z_f``.
-        spatial: side of ``G`` (the AvgPool kernel; 8 on CIFAR, 7 on ImageNet).
+        spatial: side of ``G`` in the reference recipe (its AvgPool kernel; 8 on CIFAR, 7 on
+            ImageNet); recorded, the kernel follows the map.
         model_num: M, number of common students.
 
     ``forward(U)`` returns ``(G, z_f)``.
@@ -57,14 +64,14 @@ class FFSDFusionModule(nn.Module):
         self.conv1_1 = nn.Conv2d(mc, self.channels, 1, bias=False)
         self.bn1_1 = nn.BatchNorm2d(self.channels)
         self.relu1_1 = nn.ReLU()
-        self.avgpool2d = nn.AvgPool2d(spatial)
+        self.spatial = int(spatial)
         self.fc2 = nn.Linear(self.channels, num_classes)
         ffsd_conv_init(self)
 
     def forward(self, fused_input: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         x = self.relu1(self.bn1(self.conv1(fused_input)))
         fused = self.relu1_1(self.bn1_1(self.conv1_1(x)))
-        logits = self.fc2(self.avgpool2d(fused).flatten(1))
+        logits = self.fc2(F.avg_pool2d(fused, tuple(fused.shape[-2:])).flatten(1))
         return fused, logits
 
 

@@ -14,6 +14,7 @@ import copy
 import json
 import math
 import os.path as osp
+import re
 import zlib
 
 import torch
@@ -35,12 +36,14 @@ BATCH = 4
 
 
 @torch.no_grad()
-def name_init(model: torch.nn.Module) -> None:
-    """Overwrite every float state-dict entry from a generator seeded by the entry's name."""
+def name_init(model: torch.nn.Module, seed_name=None) -> None:
+    """Overwrite every float state-dict entry from a generator seeded by the entry's name
+    (``seed_name(name)`` when given: the name the entry had when the values were recorded)."""
     for name, t in model.state_dict().items():
         if not t.is_floating_point():
             continue
-        g = torch.Generator().manual_seed(zlib.crc32(name.encode()))
+        seed = seed_name(name) if seed_name else name
+        g = torch.Generator().manual_seed(zlib.crc32(seed.encode()))
         z = torch.randn(t.shape, generator=g, dtype=torch.float64)
         if name.endswith('running_var'):
             v = 0.5 + z.abs() * 0.5
@@ -134,14 +137,28 @@ def hsakd_losses() -> dict:
         teacher.train()
         out[f'hsakd_teacher_{mode}'] = _values(teacher.loss(*make_batch(3, classes=10)), teacher)
     online = MODELS.build(dict(type='HSSAKDOnlineDistiller', peer=aux_cfg()))
-    name_init(online)
-    # the two peers must differ: perturb peer 1 deterministically
+    # recorded when the peers were one ModuleList (`peers.0.*`, `peers.1.*`); now they are the
+    # parts `peer1`, `peer2` (issue 12): the same weights come from the old names
+    name_init(online, lambda name: re.sub(r'^peer(\d+)\.',
+                                          lambda m: f'peers.{int(m.group(1)) - 1}.', name))
+    # the two peers must differ: perturb the second peer deterministically
     with torch.no_grad():
-        for name, t in online.peers[1].state_dict().items():
+        for name, t in online.peer2.state_dict().items():
             if t.is_floating_point() and t.dim() >= 2:
                 t.mul_(-1.0)
     online.train()
-    out['hssakd_online'] = _values(online.loss(*make_batch(3, classes=10)), online)
+    out['hssakd_online'] = _summed_over_peers(
+        _values(online.loss(*make_batch(3, classes=10)), online))
+    return out
+
+
+def _summed_over_peers(values: dict) -> dict:
+    """``peer<p>.<term>`` summed over the peers: the one joint loss term of before issue 12
+    (for two peers each term of the joint loss is the sum of the peers' own terms)."""
+    out = {}
+    for key, value in values.items():
+        term = re.sub(r'^peer\d+\.', '', key)
+        out[term] = out.get(term, 0.0) + value
     return out
 
 
