@@ -137,15 +137,23 @@ class _Client:
 
 _client = None
 _client_lock = threading.Lock()
+_broken = None  # why the zygote could not start: every run is then a real subprocess
 
 
 def _get_client():
-    global _client
+    """The session's zygote (started on first use), or None when it cannot start."""
+    global _client, _broken
     with _client_lock:
-        if _client is None or _client.proc.poll() is not None:
-            _client = _Client()
+        if _broken is None and (_client is None or _client.proc.poll() is not None):
+            try:
+                _client = _Client()
+            except Exception as e:  # the runs still work, as real subprocesses
+                _broken = str(e)
+                import warnings
+                warnings.warn(f'the tool launcher did not start; tools run as subprocesses: {e}')
+                return None
             atexit.register(_client.close)
-        return _client
+        return None if _broken else _client
 
 
 def children_cpu() -> float:
@@ -294,7 +302,10 @@ def Popen(args, **kwargs):  # noqa: N802  (subprocess.Popen's name and signature
         stderr = stdout if kwargs.get('stderr') == STDOUT else \
             _fd_for(kwargs.get('stderr'), 2, opened, err_pipe, text)
         client = _get_client()
-        req_id, reply = client.request(args[1:], env, cwd, [stdin, stdout, stderr])
+        if client is None:
+            req_id, reply = None, {'fallback': f'the launcher did not start: {_broken}'}
+        else:
+            req_id, reply = client.request(args[1:], env, cwd, [stdin, stdout, stderr])
     except BaseException:
         for f in out_pipe + err_pipe:
             f.close()
@@ -306,7 +317,8 @@ def Popen(args, **kwargs):  # noqa: N802  (subprocess.Popen's name and signature
     if 'fallback' in reply:
         for f in out_pipe + err_pipe:
             f.close()
-        client.forget(req_id)
+        if client is not None:
+            client.forget(req_id)
         kwargs.setdefault('stdin', DEVNULL)
         return subprocess.Popen(args, **kwargs)
     return ForkedProcess(client, req_id, reply['pid'], args, (out_pipe or [None])[0],

@@ -216,3 +216,17 @@ def test_run_tool_matches_a_real_subprocess():
                           stderr=subprocess.STDOUT, text=True)
     assert bad.returncode == real.returncode != 0
     assert bad.stdout.splitlines()[-1] == real.stdout.splitlines()[-1]
+
+
+def test_a_launcher_that_cannot_start_leaves_real_subprocesses(tmp_path, monkeypatch):
+    broken = tmp_path / 'broken_zygote.py'
+    broken.write_text('raise SystemExit(3)\n')
+    monkeypatch.setattr(_launcher, 'ZYGOTE', str(broken))
+    monkeypatch.setattr(_launcher, '_client', None)
+    monkeypatch.setattr(_launcher, '_broken', None)
+    script = tmp_path / 'hello.py'
+    script.write_text('print("hello")\n')
+    with pytest.warns(UserWarning, match='the tool launcher did not start'):
+        proc = _launcher.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert isinstance(proc, subprocess.Popen)
+    assert proc.communicate(timeout=120)[0] == 'hello\n' and proc.returncode == 0
