@@ -31,10 +31,21 @@ ZYGOTE = osp.join(ROOT, 'tests', '_zygote.py')
 PIPE, STDOUT, DEVNULL = subprocess.PIPE, subprocess.STDOUT, subprocess.DEVNULL
 
 
-def tool_env(env=None):
-    """The environment ``run_tool`` gives a tool: the session's, the repo on ``PYTHONPATH``,
-    one intra-op thread unless set, then ``env``'s entries."""
-    full = dict(os.environ)
+#: the session's environment before any test changed it: what the zygote starts with (a fixture
+#: that sets os.environ while the zygote starts must not become every later run's reference)
+_BASE_ENV = dict(os.environ)
+
+
+def snapshot_environment():
+    """Take the zygote's environment from ``os.environ`` now (conftest: once mmkd is imported)."""
+    global _BASE_ENV
+    _BASE_ENV = dict(os.environ)
+
+
+def tool_env(env=None, base=None):
+    """The environment ``run_tool`` gives a tool: the process's (or ``base``), the repo on
+    ``PYTHONPATH``, one intra-op thread unless set, then ``env``'s entries."""
+    full = dict(os.environ if base is None else base)
     full['PYTHONPATH'] = ROOT + os.pathsep + full.get('PYTHONPATH', '')
     full.setdefault('OMP_NUM_THREADS', '1')
     if env:
@@ -46,8 +57,8 @@ class _Client:
     """The pytest side of the zygote: one socket, replies dispatched to the handles by id."""
 
     def __init__(self):
-        # the environment run_tool gives the tools (the session's at first use)
-        env = tool_env()
+        # the environment run_tool gives the tools, from the session's before the tests ran
+        env = tool_env(base=_BASE_ENV)
         env.pop('PYTEST_CURRENT_TEST', None)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.log = tempfile.NamedTemporaryFile(prefix='mmkd-zygote-', suffix='.log', delete=False)

@@ -13,6 +13,8 @@ def pytest_configure(config):
     warnings.filterwarnings('ignore', message='Fail to import ``MultiScaleDeformableAttention``')
     from mmkd.utils import register_all_modules
     register_all_modules()
+    from tests import _launcher
+    _launcher.snapshot_environment()  # with what the imports set (cv2: library paths)
 
 
 #: a test runs a tool in another process when its code (or a fixture's) calls one of these

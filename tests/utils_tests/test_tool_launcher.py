@@ -230,3 +230,29 @@ def test_a_launcher_that_cannot_start_leaves_real_subprocesses(tmp_path, monkeyp
         proc = _launcher.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     assert isinstance(proc, subprocess.Popen)
     assert proc.communicate(timeout=120)[0] == 'hello\n' and proc.returncode == 0
+
+
+def test_zygote_starts_with_the_sessions_environment_not_its_first_callers(tmp_path,
+                                                                           monkeypatch):
+    """A fixture that changes os.environ while the zygote starts (e.g. a PYTHONPATH entry it
+    removes again) does not make every later run fall back."""
+    monkeypatch.setattr(_launcher, '_client', None)
+    monkeypatch.setattr(_launcher, '_broken', None)
+    script = tmp_path / 'hello.py'
+    script.write_text('print("hello")\n')
+    extra = tmp_path / 'extra'
+    extra.mkdir()
+    try:
+        with monkeypatch.context() as m:
+            m.setenv('PYTHONPATH', str(extra) + os.pathsep + os.environ.get('PYTHONPATH', ''))
+            first = _launcher.Popen([sys.executable, str(script)], env=_launcher.tool_env(),
+                                    stdout=subprocess.PIPE, text=True)
+            assert first.communicate(timeout=300)[0] == 'hello\n'
+        later = _launcher.Popen([sys.executable, str(script)], env=_launcher.tool_env(),
+                                stdout=subprocess.PIPE, text=True)
+        assert isinstance(first, _launcher.ForkedProcess)
+        assert isinstance(later, _launcher.ForkedProcess)
+        assert later.communicate(timeout=300)[0] == 'hello\n'
+    finally:
+        if _launcher._client is not None:
+            _launcher._client.close()
