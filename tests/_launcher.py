@@ -369,3 +369,11 @@ def run(args, *, check=False, timeout=None, capture_output=False, **kwargs):
     if check:
         result.check_returncode()
     return result
+
+
+def run_quick(args, **kwargs):
+    """:func:`run`, for tool runs that stop at their argument or config checks (no training):
+    ``tests/conftest.py`` marks tests that call :func:`run`/:func:`Popen` ``slow`` but not
+    those that call this (a forked run costs only what the tool does; the zygote's imports are
+    paid once per session), so such message checks stay in the quick tier."""
+    return run(args, **kwargs)

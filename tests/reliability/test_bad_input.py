@@ -185,9 +185,9 @@ def run_main(tool, args, env=None, timeout=600):
     full_env = _launcher.tool_env()
     full_env.pop('MMKD_DEBUG', None)
     full_env.update(env or {})
-    proc = _launcher.run([sys.executable, f'tools/{tool}.py'] + [str(a) for a in args], cwd=ROOT,
-                         env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         text=True, timeout=timeout)
+    proc = _launcher.run_quick([sys.executable, f'tools/{tool}.py'] + [str(a) for a in args],
+                               cwd=ROOT, env=full_env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, timeout=timeout)
     return proc.returncode, proc.stdout
 
 

@@ -179,6 +179,7 @@ def test_what_a_fork_cannot_reproduce_runs_in_a_real_interpreter(tmp_path, cmd, 
     assert out
 
 
+@pytest.mark.slow  # starts the launcher
 def test_reasons_for_falling_back(probe):
     client = _launcher._get_client()
     for env, reason in [({'PYTHONHASHSEED': '3'}, 'PYTHONHASHSEED differs'),
