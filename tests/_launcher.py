@@ -106,25 +106,32 @@ class _Client:
     def wait_for(self, req_id, keys, timeout):
         """The first message for ``req_id`` holding one of ``keys`` (None on timeout)."""
         deadline = None if timeout is None else time.monotonic() + timeout
+        expired = False
         while True:
             with self.cond:
                 for msg in self.replies.get(req_id, ()):
                     if any(k in msg for k in keys):
                         return msg
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
+            if expired:
                 return None
+            left = None if deadline is None else deadline - time.monotonic()
+            # read what has arrived at least once, even with no time left (poll(): timeout 0)
+            expired = left is not None and left <= 0
             if self.lock.acquire(timeout=0.05):
-                try:
-                    msg = self._receive(0.1 if left is None else min(0.1, left))
+                try:  # wait for one message, then take every one already there
+                    wait = 0.1 if left is None else min(0.1, max(0.0, left))
+                    while True:
+                        msg = self._receive(wait)
+                        if msg is None:
+                            break
+                        wait = 0
+                        with self.cond:
+                            self.replies.setdefault(msg['id'], []).append(msg)
+                            if 'cpu' in msg:
+                                self.cpu += msg['cpu']
+                            self.cond.notify_all()
                 finally:
                     self.lock.release()
-                if msg is not None:
-                    with self.cond:
-                        self.replies.setdefault(msg['id'], []).append(msg)
-                        if 'cpu' in msg:
-                            self.cpu += msg['cpu']
-                        self.cond.notify_all()
             else:
                 with self.cond:
                     self.cond.wait(0.05)

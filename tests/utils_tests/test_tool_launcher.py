@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -257,3 +258,15 @@ def test_zygote_starts_with_the_sessions_environment_not_its_first_callers(tmp_p
     finally:
         if _launcher._client is not None:
             _launcher._client.close()
+
+
+def test_poll_sees_the_exit_without_a_wait(probe):
+    """poll() alone (a loop such as the SIGKILL test's) learns that the run ended."""
+    proc = _launcher.Popen([sys.executable, probe, 'exit7'], env=_launcher.tool_env(),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert isinstance(proc, _launcher.ForkedProcess)
+    for _ in range(30000):  # bounded: at most ~5 min
+        if proc.poll() is not None:
+            break
+        time.sleep(0.01)
+    assert proc.returncode == 7
