@@ -13,10 +13,13 @@ def pytest_configure(config):
     warnings.filterwarnings('ignore', message='Fail to import ``MultiScaleDeformableAttention``')
     from mmkd.utils import register_all_modules
     register_all_modules()
+    from tests import _launcher
+    _launcher.snapshot_environment()  # with what the imports set (cv2: library paths)
 
 
 #: a test runs a tool in another process when its code (or a fixture's) calls one of these
-_SUBPROCESS = re.compile(r'\b(run_tool|subprocess\.(run|Popen|check_call|check_output|call)|'
+_SUBPROCESS = re.compile(r'\b(run_tool|_launcher\.(run|Popen)|'
+                         r'subprocess\.(run|Popen|check_call|check_output|call)|'
                          r'os\.system|multiprocessing|mp\.spawn)\b')
 
 
@@ -86,3 +89,76 @@ def tiny_cifar_root(tmp_path_factory):
     write_tiny_cifar(root, num_classes=100, train_per_class=2, test_per_class=1, seed=0)
     write_tiny_cifar(root, num_classes=10, train_per_class=8, test_per_class=4, seed=1)
     return root
+
+
+@pytest.fixture(scope='session')
+def trained_resnet8(tiny_cifar_root, tmp_path_factory):
+    """The work dir of ``configs/baselines/resnet8_cifar100.py`` trained for one epoch by
+    tools/train.py on the tiny CIFAR-100 (``epoch_1.pth``, the logs, ``vis_data``), once per
+    session for the tests that only need *a* trained run; they read it and write elsewhere."""
+    from tests.tools.test_train_resume_test import TINY, data_opts
+    from tests.utils import run_tool
+    work = str(tmp_path_factory.mktemp('trained_resnet8'))
+    run_tool(['tools/train.py', 'configs/baselines/resnet8_cifar100.py', '--work-dir', work,
+              '--cfg-options', 'train_cfg.max_epochs=1'] + TINY + data_opts(tiny_cifar_root))
+    return work
+
+
+# --------------------------------------------------------------------- measured shard weights
+DURATIONS = os.path.join(ROOT, 'tests', 'durations.json')
+
+
+def pytest_addoption(parser):
+    parser.addoption('--record-durations', action='store_true',
+                     help='write each test file\'s CPU seconds (this process, its subprocesses '
+                          'and its forked tool runs) into tests/durations.json, which '
+                          'tools/run_tests.sh uses to balance its shards')
+
+
+def _cpu_seconds():
+    import resource
+
+    from tests import _launcher
+    self_, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                           resource.RUSAGE_CHILDREN))
+    return (self_.ru_utime + self_.ru_stime + children.ru_utime + children.ru_stime +
+            _launcher.children_cpu())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    if not item.config.getoption('record_durations'):
+        yield
+        return
+    start = _cpu_seconds()
+    yield
+    per_file = item.config.stash.setdefault(_FILE_CPU, {})
+    path = os.path.relpath(str(item.path), ROOT)
+    per_file[path] = per_file.get(path, 0.0) + _cpu_seconds() - start
+
+
+_FILE_CPU = pytest.StashKey()
+
+
+def pytest_sessionfinish(session):
+    per_file = session.config.stash.get(_FILE_CPU, None)
+    if not per_file:
+        return
+    import fcntl
+    import json
+    import tempfile
+    import zlib
+    lock_path = os.path.join(tempfile.gettempdir(),
+                             'mmkd-durations-%x.lock' % zlib.crc32(DURATIONS.encode()))
+    with open(lock_path, 'w') as lock:  # shards finish side by side: one at a time
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with open(DURATIONS) as f:
+                table = json.load(f)
+        except (OSError, ValueError):
+            table = {}
+        table.update({k: round(v, 1) for k, v in per_file.items()})
+        with open(DURATIONS + '.tmp', 'w') as f:
+            json.dump(dict(sorted(table.items())), f, indent=0)
+            f.write('\n')
+        os.replace(DURATIONS + '.tmp', DURATIONS)

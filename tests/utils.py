@@ -91,15 +91,16 @@ def _imagenet_as_tiny_cifar(data_root: str):
 
 
 def run_tool(args, check=True, env=None, timeout=600):
-    """Run ``python <args>`` from the repo root; return the CompletedProcess (text output)."""
-    full_env = dict(os.environ)
-    full_env['PYTHONPATH'] = ROOT + os.pathsep + full_env.get('PYTHONPATH', '')
-    full_env.setdefault('OMP_NUM_THREADS', '1')
-    if env:
-        full_env.update(env)
-    proc = subprocess.run([sys.executable] + list(args), cwd=ROOT, env=full_env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=timeout)
+    """Run ``python <args>`` from the repo root; return the CompletedProcess (text output).
+
+    The run is forked from the session's pre-imported tool launcher (:mod:`tests._launcher`:
+    a fresh interpreter's behaviour without its ~5 s of imports), or is a real subprocess where
+    the launcher cannot reproduce one (e.g. ``env`` sets a variable read at interpreter start).
+    """
+    from tests import _launcher
+    proc = _launcher.run([sys.executable] + [str(a) for a in args], cwd=ROOT,
+                         env=_launcher.tool_env(env), stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f'{" ".join(args)} failed ({proc.returncode}):\n{proc.stdout[-6000:]}')
     return proc

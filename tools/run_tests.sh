@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The test suite, in mmkd's virtual environment (created on first use).
-#   bash tools/run_tests.sh            full tier: every test (what .ci/run runs)
+#   bash tools/run_tests.sh            full tier: every test (what .ci/run runs), the test files
+#                                      dealt to one pytest process per CPU (at most 8), side by side
 #   bash tools/run_tests.sh --quick    quick tier: every test not marked `slow` (pytest.ini), which
 #                                      includes one config per configs/ family (edit-test loop)
-#   bash tools/run_tests.sh --jobs 2   the test files split over 2 pytest processes (one per core;
-#                                      combine with --quick; paths given select the files to split)
+#   bash tools/run_tests.sh --jobs N   N pytest processes instead (--jobs 1: one, sequential);
+#                                      paths given select the files to deal
+#   bash tools/run_tests.sh --record-durations
+#                                      also record each file's CPU seconds in tests/durations.json
+#                                      (the weights that balance the processes; commit it)
 # Other arguments go to pytest, e.g. `bash tools/run_tests.sh --quick tests/models -x`.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -16,7 +20,7 @@ tier=()
 rest=()   # every other argument, in order (the sequential run)
 args=()   # options (for --jobs: given to every shard)
 paths=()  # test paths (for --jobs: the files to split)
-jobs=1
+jobs=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) tier=(-m "not slow") ;;
@@ -28,43 +32,47 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-if [ "$jobs" -le 1 ]; then
+if [ -z "$jobs" ]; then  # one process per CPU this process may use, at most 8
+    jobs=$(python -c 'import os; print(min(8, len(os.sched_getaffinity(0))))')
+fi
+shards=()
+if [ "$jobs" -gt 1 ]; then
+    # the files, heaviest first (measured CPU seconds in tests/durations.json, else a guess from
+    # the text), each to the least loaded of N shards
+    mapfile -t shards < <(python tests/_shards.py "$jobs" "${paths[@]:-tests}")
+fi
+if [ "${#shards[@]}" -le 1 ]; then
     python -m pytest "${tier[@]}" "${rest[@]}"
     exit
 fi
-# --jobs N: deal the test files (heaviest first: a file's weight is its size plus a large share
-# per tool run in a subprocess) to N shards, run the shards side by side, report each
-mapfile -t shards < <(python - "$jobs" "${paths[@]:-tests}" <<'PY'
-import glob, os, re, sys
-jobs, roots = int(sys.argv[1]), sys.argv[2:]
-files = []
-for root in roots:
-    files += [root] if root.endswith('.py') else sorted(
-        glob.glob(os.path.join(root, '**', 'test_*.py'), recursive=True))
-def weight(path):
-    text = open(path).read()
-    return len(text) + 20000 * len(re.findall(r'run_tool\(|subprocess\.', text))
-load, out = [0] * jobs, [[] for _ in range(jobs)]
-for f in sorted(files, key=weight, reverse=True):
-    i = load.index(min(load))
-    load[i] += weight(f)
-    out[i].append(f)
-print('\n'.join(' '.join(s) for s in out if s))
-PY
-)
 logs=$(mktemp -d)
 pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$logs"' INT TERM
 for i in "${!shards[@]}"; do
     # shellcheck disable=SC2086
     python -m pytest "${tier[@]}" "${args[@]}" -p no:cacheprovider ${shards[$i]} \
         > "$logs/shard_$i.log" 2>&1 &
     pids+=($!)
 done
+# each shard's report in full, then one line per shard; the exit code is the first failing
+# shard's (5, "no tests collected", only when no shard ran a test)
 rc=0
+summary=()
+collected=0
 for i in "${!pids[@]}"; do
-    wait "${pids[$i]}" || rc=$?
-    echo "=== shard $((i + 1))/${#pids[@]}"
+    code=0
+    wait "${pids[$i]}" || code=$?
+    n_files=$(wc -w <<< "${shards[$i]}")
+    echo "=== shard $((i + 1))/${#pids[@]} (exit $code, $n_files test files)"
     cat "$logs/shard_$i.log"
+    summary+=("shard $((i + 1))/${#pids[@]} exit $code: $(tail -n 1 "$logs/shard_$i.log")")
+    if [ "$code" -ne 5 ]; then
+        collected=1
+        [ "$rc" -ne 0 ] || rc=$code
+    fi
 done
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
 rm -rf "$logs"
+[ "$collected" -eq 1 ] || rc=5
 exit "$rc"

@@ -52,11 +52,9 @@ def test_missing_teacher_checkpoint(tiny_cifar_root, tmp_path):
 
 
 @pytest.fixture(scope='module')
-def resnet8_ckpt(tiny_cifar_root, tmp_path_factory):
-    work = tmp_path_factory.mktemp('r8')
-    run_tool(train('configs/baselines/resnet8_cifar100.py', work, 'train_cfg.max_epochs=1',
-                   *data_opts(tiny_cifar_root)))
-    return str(work / 'epoch_1.pth')
+def resnet8_ckpt(trained_resnet8):
+    """resnet8_cifar100 after one epoch of tools/train.py (the session's shared run)."""
+    return osp.join(trained_resnet8, 'epoch_1.pth')
 
 
 def test_teacher_checkpoint_of_another_model(tiny_cifar_root, resnet8_ckpt, tmp_path):
@@ -161,79 +159,36 @@ def test_file_that_is_not_a_checkpoint(tiny_cifar_root, tmp_path, kind, route):
 
 
 # rel-msg ----------------------------------------------------------------------------------------
-# Messages for bad configs, options and tool arguments, checked by calling the tools' main() in a
-# forked copy of the test process (cheap: no interpreter start or imports, most cases stop before
-# any data is read); the runs that train or start several processes are subprocesses marked slow.
-import importlib.util  # noqa: E402
+# Messages for bad configs, options and tool arguments, checked by running the tools forked from
+# the pre-imported tool launcher (tests/_launcher.py; cheap: no interpreter start or imports, most
+# cases stop before any data is read); the runs that train or start several processes are
+# subprocesses marked slow.
 import pickle  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 
 import torch  # noqa: E402
 
+from tests import _launcher  # noqa: E402
 from tests.utils import ROOT  # noqa: E402
 
 BASELINE = 'configs/baselines/resnet8_cifar100.py'
-_TOOLS = {}
-
-
-def _tool(name):
-    if name not in _TOOLS:
-        spec = importlib.util.spec_from_file_location(f'_mmkd_tool_{name}',
-                                                      osp.join(ROOT, 'tools', f'{name}.py'))
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        _TOOLS[name] = module
-    return _TOOLS[name]
 
 
 def run_main(tool, args, env=None, timeout=600):
-    """Run tools/<tool>.py's main() with ``args`` in a forked copy of this process (the imports
-    are shared, every run gets fresh mmengine state); returns (exit code, output)."""
-    module = _tool(tool)
-    out = tempfile.TemporaryFile(mode='w+')
-    pid = os.fork()
-    if pid == 0:  # child: never returns into pytest
-        code = 3
-        try:
-            os.dup2(out.fileno(), 1)
-            os.dup2(out.fileno(), 2)
-            sys.stdout = sys.stderr = out
-            torch.set_num_threads(1)
-            os.chdir(ROOT)
-            os.environ.pop('MMKD_DEBUG', None)
-            os.environ.update(env or {})
-            sys.argv = [f'tools/{tool}.py'] + [str(a) for a in args]
-            try:
-                module.main()
-                code = 0
-            except SystemExit as e:
-                code = e.code if isinstance(e.code, int) else 1
-        except BaseException:
-            import traceback
-            traceback.print_exc()
-            code = 4
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-    deadline = time.monotonic() + timeout
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            raise AssertionError(f'tools/{tool}.py {args} did not finish in {timeout} s')
-        time.sleep(0.05)
-    out.seek(0)
-    return os.waitstatus_to_exitcode(status), out.read()
+    """Run ``python tools/<tool>.py args`` forked from the session's pre-imported tool launcher
+    (no interpreter start or imports; every run is a fresh process); returns (exit code, output)."""
+    full_env = _launcher.tool_env()
+    full_env.pop('MMKD_DEBUG', None)
+    full_env.update(env or {})
+    proc = _launcher.run_quick([sys.executable, f'tools/{tool}.py'] + [str(a) for a in args],
+                               cwd=ROOT, env=full_env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    return proc.returncode, proc.stdout
 
 
 def main_fails(tool, args, *fragments):

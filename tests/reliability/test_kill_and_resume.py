@@ -15,6 +15,7 @@ import torch
 import mmkd.utils.atomic as atomic
 from mmkd.utils.checkpoint import safe_load
 from mmkd.utils.resume import find_resumable_checkpoint
+from tests import _launcher
 from tests.reliability.test_exact_resume import LOADER, assert_identical
 from tests.tools.test_train_resume_test import data_opts
 from tests.utils import ROOT, run_tool
@@ -43,7 +44,7 @@ def test_sigkill_at_random_moments_then_resume(tiny_cifar_root, tmp_path):
     kills = 0
     for attempt in range(16):
         log = open(osp.join(str(tmp_path), f'attempt_{attempt}.log'), 'w')
-        proc = subprocess.Popen(
+        proc = _launcher.Popen(  # forked from the pre-imported launcher; SIGKILL by pid as before
             [sys.executable, 'tools/train.py', CONFIG, '--work-dir', killed, '--resume',
              '--cfg-options'] + opts, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         # the first four attempts are killed at a random moment after the next epoch checkpoint

@@ -32,6 +32,7 @@ from mmengine.registry import DefaultScope
 from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import safe_load
 from mmkd.utils.errors import CheckpointError, ConfigError
+from tests import _launcher
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_CONFIGS = ROOT / 'configs' / '_base_' / 'models'
@@ -150,8 +151,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     # one thread each: the conversions run side by side on a small machine
     env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
     env.pop('MMKD_DEBUG', None)
-    return subprocess.run([sys.executable, CONVERT, *args], cwd=str(ROOT), env=env,
-                          capture_output=True, text=True, timeout=300)
+    return _launcher.run([sys.executable, CONVERT, *args], cwd=str(ROOT), env=env,
+                         capture_output=True, text=True, timeout=300)
 
 
 PAYLOAD_MODULE = '''

@@ -6,13 +6,14 @@ resnet8 0.084M, resnet8x4 1.234M, resnet32x4 7.434M (100 classes).
 import os
 import re
 import runpy
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import torch
+
+from tests import _launcher
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = 'tools/analysis_tools/get_flops.py'
@@ -21,8 +22,8 @@ TOOL = 'tools/analysis_tools/get_flops.py'
 def run_tool(*args):
     env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
     env.pop('MMKD_DEBUG', None)
-    return subprocess.run([sys.executable, TOOL, *args], cwd=str(ROOT), env=env,
-                          capture_output=True, text=True, timeout=300)
+    return _launcher.run([sys.executable, TOOL, *args], cwd=str(ROOT), env=env,
+                         capture_output=True, text=True, timeout=300)
 
 
 def sections(text):

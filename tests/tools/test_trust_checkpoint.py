@@ -8,7 +8,6 @@ without ever creating the marker.
 import argparse
 import importlib.util
 import os
-import subprocess
 import sys
 from collections import OrderedDict, defaultdict, namedtuple
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +19,7 @@ import torch
 
 from mmkd.utils.checkpoint import safe_load
 from mmkd.utils.errors import CheckpointError
+from tests import _launcher
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = 'tools/model_converters/trust_checkpoint.py'
@@ -67,8 +67,8 @@ def run_tool(args, pythonpath=None):
     env.pop('MMKD_DEBUG', None)
     if pythonpath:
         env['PYTHONPATH'] = os.pathsep.join([pythonpath, env.get('PYTHONPATH', '')])
-    return subprocess.run([sys.executable, TOOL, *args], cwd=str(ROOT), env=env,
-                          capture_output=True, text=True, timeout=300)
+    return _launcher.run([sys.executable, TOOL, *args], cwd=str(ROOT), env=env,
+                         capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope='module')

@@ -6,12 +6,10 @@ those of its ``*_aux`` networks: the feature map each branch taps, the map each 
 its global pool, and its ``[B, 4C]`` output. These run on the ``meta`` device (no memory, no
 compute).
 """
-import math
 import os.path as osp
 
 import pytest
 import torch
-import torch.nn as nn
 from mmengine.config import Config
 
 from mmkd.registry import MODELS
@@ -95,37 +93,6 @@ def test_params_taps_and_branch_shapes(arch):
     assert [tuple(s.shape) for s in out.ss_logits] == [(2, 4 * classes)] * len(taps)
 
 
-def _fc_stats(model):
-    return [(b.fc.weight.std().item(), b.fc.bias.abs().max().item()) for b in model.aux_branches]
-
-
-def test_branch_init_follows_each_reference():
-    torch.manual_seed(0)
-    # WRN: convs N(0, sqrt(2/(k^2 c_out))), BN 1/0, Linear default weight + zero bias
-    wrn = build(osp.join(AUX_CONFIGS, 'wrn16_2_aux.py'), 'cpu')
-    conv = wrn.aux_branches[2].extractor[0].layer[0].conv1
-    assert abs(conv.weight.std().item() - math.sqrt(2 / (9 * conv.out_channels))) < 0.005
-    bn = wrn.aux_branches[0].bn
-    assert torch.equal(bn.weight, torch.ones_like(bn.weight)) and not bn.bias.any()
-    for std, bias in _fc_stats(wrn):
-        assert bias == 0 and abs(std - 1 / math.sqrt(3 * 128)) < 0.003  # kaiming-uniform a=√5
-    # MobileNetV2: Linear N(0, 0.01), zero bias
-    mbv2 = build(osp.join(AUX_CONFIGS, 'mobilenetv2_aux.py'), 'cpu')
-    for std, bias in _fc_stats(mbv2):
-        assert bias == 0 and abs(std - 0.01) < 0.001
-    # VGG (reference quirk: aux init never called) and ShuffleV2 (no init): PyTorch defaults,
-    # so the Linear biases are not zero and conv biases are uniform, not zero
-    vgg = build(osp.join(AUX_CONFIGS, 'vgg8_aux.py'), 'cpu')
-    assert all(bias > 0 for _, bias in _fc_stats(vgg))
-    first_conv = vgg.aux_branches[0].extractor[1][0]
-    assert isinstance(first_conv, nn.Conv2d) and first_conv.bias.abs().max() > 0
-    # while the VGG backbone keeps its own reference init (conv bias 0)
-    assert not vgg.backbone.block1[0].bias.any()
-    # init_weights() re-applies the same style (VGG stays default-initialised)
-    vgg.init_weights()
-    assert all(bias > 0 for _, bias in _fc_stats(vgg))
-
-
 def test_plain_modes_export_and_strict_load_into_plain_config():
     torch.manual_seed(0)
     aux = build(osp.join(AUX_CONFIGS, 'resnet8x4_aux.py'), 'cpu').eval()
@@ -142,12 +109,4 @@ def test_plain_modes_export_and_strict_load_into_plain_config():
     assert not any(k.startswith('aux_branches') for k in aux.plain_state_dict())
 
 
-def test_branch_count_and_backbone_type_are_checked():
-    from mmkd.models.heads.hsakd_branches import WRNAuxBranches
-    with pytest.raises(TypeError, match='WideResNetCifar'):
-        MODELS.build(dict(type='AuxBranchClassifier',
-                          backbone=dict(type='ResNetCifar', arch='resnet8'),
-                          neck=dict(type='GlobalAveragePooling'),
-                          head=dict(type='LinearClsHead', num_classes=10, in_channels=64),
-                          aux_branches=dict(type='WRNAuxBranches')))
-    assert WRNAuxBranches.init_style == 'normal'
+# the branches on their own (init styles, backbone checks): tests/models/heads/
