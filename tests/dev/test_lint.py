@@ -12,7 +12,8 @@ def test_lint_sh_passes():
     res = subprocess.run(['bash', osp.join('tools', 'dev', 'lint.sh')], cwd=ROOT,
                          capture_output=True, text=True)
     assert res.returncode == 0, (res.stdout + res.stderr)[-6000:]
-    for step in ('[lint] flake8', '[lint] isort', 'generate_distill_configs.py --check'):
+    for step in ('[lint] flake8', '[lint] isort', '[lint] yapf',
+                 'generate_distill_configs.py --check'):
         assert step in res.stdout
 
 
@@ -26,3 +27,6 @@ def test_lint_sh_fails_on_a_lint_error(tmp_path):
     isort = subprocess.run(['isort', '--settings-path', cfg, '--check-only', str(bad)],
                            capture_output=True, text=True)
     assert isort.returncode != 0
+    yapf = subprocess.run(['yapf', '--style', cfg, '--diff', str(bad)], capture_output=True,
+                          text=True)
+    assert yapf.returncode != 0 and '+x = 1' in yapf.stdout

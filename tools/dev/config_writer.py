@@ -35,6 +35,18 @@ def wrap_comments(text: str, width: int = 100) -> str:
     return '\n'.join(out) + ('\n' if text.endswith('\n') else '')
 
 
+def format_python(text: str) -> str:
+    """``text`` laid out by yapf with the style in ``setup.cfg`` (what ``tools/dev/lint.sh``
+    checks), so a generated config passes lint as written."""
+    try:
+        from yapf.yapflib.yapf_api import FormatCode
+    except ImportError:
+        sys.exit('The config generators lay out their files with yapf, which is not installed: '
+                 'run them in the venv (source tools/env.sh) or `pip install yapf`.')
+    formatted, _ = FormatCode(text, style_config=osp.join(ROOT, 'setup.cfg'))
+    return formatted
+
+
 def dump_yaml(data) -> str:
     """Deterministic YAML text (key order as given, unicode kept, block style)."""
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False,
@@ -60,11 +72,13 @@ class GeneratedFiles:
         self.files = {}
 
     def add(self, rel: str, text: str) -> None:
-        """Add the file ``<base>/<rel>``; ``text`` comes without the header line."""
+        """Add the file ``<base>/<rel>``; ``text`` comes without the header line. Python files
+        are laid out by yapf with the repository's style (``setup.cfg``), as lint checks them."""
         rel = osp.normpath(rel)
         if rel in self.files:
             raise ValueError(f'{self.script} produces {rel} twice; make the table keys unique')
-        self.files[rel] = self.header + text
+        text = self.header + text
+        self.files[rel] = format_python(text) if rel.endswith('.py') else text
 
     def add_yaml(self, rel: str, data, comment: str = '') -> None:
         """Add a YAML file (``comment``: extra ``#`` lines after the header)."""
