@@ -44,8 +44,7 @@ LOG_PROCESSORS = Registry('log processor', parent=MMPRETRAIN_LOG_PROCESSORS, loc
 OPTIMIZERS = Registry('optimizer', parent=MMPRETRAIN_OPTIMIZERS, locations=ENGINE)
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMPRETRAIN_OPTIM_WRAPPERS, locations=ENGINE)
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
-    'optimizer wrapper constructor', parent=MMPRETRAIN_OPTIM_WRAPPER_CONSTRUCTORS,
-    locations=ENGINE)
+    'optimizer wrapper constructor', parent=MMPRETRAIN_OPTIM_WRAPPER_CONSTRUCTORS, locations=ENGINE)
 PARAM_SCHEDULERS = Registry(
     'parameter scheduler', parent=MMPRETRAIN_PARAM_SCHEDULERS, locations=ENGINE)
 

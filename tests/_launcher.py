@@ -30,7 +30,6 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 ZYGOTE = osp.join(ROOT, 'tests', '_zygote.py')
 PIPE, STDOUT, DEVNULL = subprocess.PIPE, subprocess.STDOUT, subprocess.DEVNULL
 
-
 #: the session's environment before any test changed it: what the zygote starts with (a fixture
 #: that sets os.environ while the zygote starts must not become every later run's reference)
 _BASE_ENV = dict(os.environ)
@@ -62,12 +61,17 @@ class _Client:
         env.pop('PYTEST_CURRENT_TEST', None)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.log = tempfile.NamedTemporaryFile(prefix='mmkd-zygote-', suffix='.log', delete=False)
-        self.proc = subprocess.Popen([sys.executable, ZYGOTE, str(theirs.fileno())], cwd=ROOT,
-                                     env=env, pass_fds=[theirs.fileno()], stdin=DEVNULL,
-                                     stdout=self.log, stderr=STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, ZYGOTE, str(theirs.fileno())],
+            cwd=ROOT,
+            env=env,
+            pass_fds=[theirs.fileno()],
+            stdin=DEVNULL,
+            stdout=self.log,
+            stderr=STDOUT)
         theirs.close()
         self.sock = ours
-        self.lock = threading.Lock()      # one reader of the socket at a time
+        self.lock = threading.Lock()  # one reader of the socket at a time
         self.cond = threading.Condition()  # handles waiting for their messages
         self.replies = {}  # id -> list of messages
         self.next_id = 0
@@ -99,8 +103,9 @@ class _Client:
             req_id = self.next_id
             self.replies[req_id] = []
         with self.lock:
-            socket.send_fds(self.sock, [json.dumps(dict(id=req_id, argv=argv, env=env,
-                                                        cwd=cwd)).encode()], fds)
+            socket.send_fds(self.sock,
+                            [json.dumps(dict(id=req_id, argv=argv, env=env, cwd=cwd)).encode()],
+                            fds)
         return req_id, self.wait_for(req_id, ('pid', 'fallback'), None)
 
     def wait_for(self, req_id, keys, timeout):
@@ -204,7 +209,7 @@ class ForkedProcess:
         return self.returncode
 
     def _update(self, timeout):
-        msg = self._client.wait_for(self._id, ('returncode',), timeout)
+        msg = self._client.wait_for(self._id, ('returncode', ), timeout)
         if msg is not None:
             self.returncode = msg['returncode']
             self._client.forget(self._id)
@@ -240,8 +245,8 @@ class ForkedProcess:
                 results.append(None)
                 continue
             data = b''.join(out[stream])
-            results.append(data.decode(errors='replace') if isinstance(stream, io.TextIOBase)
-                           else data)
+            results.append(
+                data.decode(errors='replace') if isinstance(stream, io.TextIOBase) else data)
             stream.close()
         return tuple(results)
 
@@ -268,8 +273,10 @@ class ForkedProcess:
 def _forkable(args, kwargs):
     if os.environ.get('MMKD_TOOL_LAUNCHER') == 'subprocess':
         return False
-    if set(kwargs) - {'cwd', 'env', 'stdout', 'stderr', 'stdin', 'text',
-                      'universal_newlines', 'encoding', 'errors'}:
+    if set(kwargs) - {
+            'cwd', 'env', 'stdout', 'stderr', 'stdin', 'text', 'universal_newlines', 'encoding',
+            'errors'
+    }:
         return False  # preexec_fn, pass_fds, close_fds=False, shell=True, ...: real subprocess
     if kwargs.get('stdin') not in (None, DEVNULL):
         return False
@@ -348,8 +355,8 @@ def run(args, *, check=False, timeout=None, capture_output=False, **kwargs):
     if not _forkable(args, kwargs):
         _log([str(a) for a in args], 'not a python script run (or options Popen only has)')
         kwargs.setdefault('stdin', DEVNULL)
-        return subprocess.run(args, check=check, timeout=timeout,
-                              capture_output=capture_output, **kwargs)
+        return subprocess.run(
+            args, check=check, timeout=timeout, capture_output=capture_output, **kwargs)
     if capture_output:
         kwargs['stdout'] = kwargs['stderr'] = PIPE
     text = bool(kwargs.get('text') or kwargs.get('universal_newlines') or kwargs.get('encoding'))

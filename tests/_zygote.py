@@ -47,8 +47,10 @@ C_LEVEL = re.compile(r'^(PYTHON|OMP_|MKL_|KMP_|GOMP_|OPENBLAS_|BLIS_|ONEDNN_|DNN
 #: start-up variables the child re-applies itself
 APPLIED = {'PYTHONPATH', 'PYTHONWARNINGS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'}
 
-INITIAL_SIGNALS = {s: signal.getsignal(s) for s in signal.valid_signals()
-                   if s not in (signal.SIGKILL, signal.SIGSTOP)}
+INITIAL_SIGNALS = {
+    s: signal.getsignal(s)
+    for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)
+}
 INITIAL_FILTERS = list(warnings.filters)
 START_CWD = os.getcwd()
 
@@ -58,8 +60,8 @@ def _pythonpath_entries(value, cwd):
     (relative ones made absolute, an empty one is ``cwd``; ``site`` drops repeated entries)."""
     if value is None or value == '':
         return []
-    return _unique(os.path.abspath(os.path.join(cwd, p)) if p else cwd
-                   for p in value.split(os.pathsep))
+    return _unique(
+        os.path.abspath(os.path.join(cwd, p)) if p else cwd for p in value.split(os.pathsep))
 
 
 def _unique(paths):
@@ -89,6 +91,7 @@ def _record_environ_reads():
 
     def undo():
         cls.__getitem__, cls.__contains__ = getitem, contains
+
     return reads, undo
 
 
@@ -136,8 +139,10 @@ class Zygote:
         # what the imports put in os.environ (cv2: its Qt and library paths; torch: the inductor
         # cache dir): a fresh interpreter's imports do the same, so each child gets it too
         after = dict(os.environ)
-        self.import_sets = {k: after.get(k) for k in set(after) | set(self.env)
-                            if after.get(k) != self.env.get(k)}
+        self.import_sets = {
+            k: after.get(k)
+            for k in set(after) | set(self.env) if after.get(k) != self.env.get(k)
+        }
         self.import_reads |= set(self.import_sets)
         self.pythonpath = _pythonpath_entries(self.env.get('PYTHONPATH'), START_CWD)
         # sys.path now: [PYTHONPATH entries..., stdlib, site-packages...] (sys.path[0] removed)
@@ -235,8 +240,11 @@ class Zygote:
         req_id, pid = self.children.pop(pidfd)
         _, status, usage = os.wait4(pid, 0)
         os.close(pidfd)
-        self.send({'id': req_id, 'returncode': os.waitstatus_to_exitcode(status),
-                   'cpu': usage.ru_utime + usage.ru_stime})
+        self.send({
+            'id': req_id,
+            'returncode': os.waitstatus_to_exitcode(status),
+            'cpu': usage.ru_utime + usage.ru_stime
+        })
 
     def shutdown(self):
         for pidfd, (_, pid) in list(self.children.items()):

@@ -99,8 +99,10 @@ def trained_resnet8(tiny_cifar_root, tmp_path_factory):
     from tests.tools.test_train_resume_test import TINY, data_opts
     from tests.utils import run_tool
     work = str(tmp_path_factory.mktemp('trained_resnet8'))
-    run_tool(['tools/train.py', 'configs/baselines/resnet8_cifar100.py', '--work-dir', work,
-              '--cfg-options', 'train_cfg.max_epochs=1'] + TINY + data_opts(tiny_cifar_root))
+    run_tool([
+        'tools/train.py', 'configs/baselines/resnet8_cifar100.py', '--work-dir', work,
+        '--cfg-options', 'train_cfg.max_epochs=1'
+    ] + TINY + data_opts(tiny_cifar_root))
     return work
 
 
@@ -109,18 +111,20 @@ DURATIONS = os.path.join(ROOT, 'tests', 'durations.json')
 
 
 def pytest_addoption(parser):
-    parser.addoption('--record-durations', action='store_true',
-                     help='write each test file\'s CPU seconds (this process, its subprocesses '
-                          'and its forked tool runs) into tests/durations.json, which '
-                          'tools/run_tests.sh uses to balance its shards')
+    parser.addoption(
+        '--record-durations',
+        action='store_true',
+        help='write each test file\'s CPU seconds (this process, its subprocesses '
+        'and its forked tool runs) into tests/durations.json, which '
+        'tools/run_tests.sh uses to balance its shards')
 
 
 def _cpu_seconds():
     import resource
 
     from tests import _launcher
-    self_, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
-                                                           resource.RUSAGE_CHILDREN))
+    self_, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return (self_.ru_utime + self_.ru_stime + children.ru_utime + children.ru_stime +
             _launcher.children_cpu())
 

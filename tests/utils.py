@@ -72,6 +72,7 @@ def shrink_config(cfg, data_root: str, batch_size: int = 2, n_data: int = None):
 
 
 def _imagenet_as_tiny_cifar(data_root: str):
+
     def fix(d):
         if d.get('type') != 'ImageNet':
             return
@@ -84,9 +85,13 @@ def _imagenet_as_tiny_cifar(data_root: str):
                     t[key] = max(1, t[key] * 64 // 224)
         for key in [k for k in d if k != 'pipeline']:
             del d[key]
-        d.update(type='CIFAR100', data_root=data_root, split=split,
-                 metainfo=dict(classes=IMAGENET_CATEGORIES))
+        d.update(
+            type='CIFAR100',
+            data_root=data_root,
+            split=split,
+            metainfo=dict(classes=IMAGENET_CATEGORIES))
         d['pipeline'] = pipeline
+
     return fix
 
 
@@ -98,9 +103,14 @@ def run_tool(args, check=True, env=None, timeout=600):
     the launcher cannot reproduce one (e.g. ``env`` sets a variable read at interpreter start).
     """
     from tests import _launcher
-    proc = _launcher.run([sys.executable] + [str(a) for a in args], cwd=ROOT,
-                         env=_launcher.tool_env(env), stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    proc = _launcher.run(
+        [sys.executable] + [str(a) for a in args],
+        cwd=ROOT,
+        env=_launcher.tool_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f'{" ".join(args)} failed ({proc.returncode}):\n{proc.stdout[-6000:]}')
     return proc

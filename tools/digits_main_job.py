@@ -18,7 +18,6 @@ import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
-
 #: lines of the tools' output shown while they run (one per validated epoch, and the teacher's)
 PROGRESS = re.compile(r'Epoch\(val\) \[(\d+)\]\[\d+/\d+\]\s+accuracy/top1: ([0-9.]+)'
                       r'|Teacher \(measured once\)')
@@ -29,8 +28,13 @@ def run(cmd: list, log_path: str) -> str:
     show each epoch's validation top-1 as it comes."""
     print('$ ' + ' '.join(cmd), flush=True)
     start = time.time()
-    proc = subprocess.Popen([sys.executable] + cmd, cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, bufsize=1)
+    proc = subprocess.Popen(
+        [sys.executable] + cmd,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1)
     lines = []
     with open(log_path, 'w') as f:
         for line in proc.stdout:
@@ -38,15 +42,16 @@ def run(cmd: list, log_path: str) -> str:
             lines.append(line)
             match = PROGRESS.search(line)
             if match and match.group(1):
-                print(f'  epoch {match.group(1)}: val top-1 {float(match.group(2)):.2f} '
-                      f'({time.time() - start:.0f} s)', flush=True)
+                print(
+                    f'  epoch {match.group(1)}: val top-1 {float(match.group(2)):.2f} '
+                    f'({time.time() - start:.0f} s)',
+                    flush=True)
     proc.wait()
     output = ''.join(lines)
     if proc.returncode != 0:
         print(output[-4000:])
         sys.exit(f'failed (exit {proc.returncode}): {" ".join(cmd)}; full log: {log_path}')
-    print(f'  done in {time.time() - start:.0f} s (log: {osp.relpath(log_path, ROOT)})',
-          flush=True)
+    print(f'  done in {time.time() - start:.0f} s (log: {osp.relpath(log_path, ROOT)})', flush=True)
     return output
 
 
@@ -59,11 +64,14 @@ def top1(output: str) -> float:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--epochs', type=int, default=None,
-                        help='override the number of epochs (default: the configs\' 10)')
+    parser.add_argument(
+        '--epochs',
+        type=int,
+        default=None,
+        help='override the number of epochs (default: the configs\' 10)')
     parser.add_argument('--work-dir', default='work_dirs/digits')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='randomness.seed of every run (README\'s table: 0)')
+    parser.add_argument(
+        '--seed', type=int, default=0, help='randomness.seed of every run (README\'s table: 0)')
     args = parser.parse_args()
     extra = ['--cfg-options', f'randomness.seed={args.seed}']
     if args.epochs:
@@ -77,12 +85,12 @@ def main():
 
     job_start = time.time()
     print('== 1/3 teacher: resnet20')
-    run(['tools/train.py', 'configs/digits/resnet20_digits.py', '--work-dir', teacher_dir] +
-        extra, log('train_teacher'))
+    run(['tools/train.py', 'configs/digits/resnet20_digits.py', '--work-dir', teacher_dir] + extra,
+        log('train_teacher'))
     teacher_ckpt = open(osp.join(ROOT, teacher_dir, 'last_checkpoint')).read().strip()
     print('== 2/3 baseline student: resnet8 alone')
-    run(['tools/train.py', 'configs/digits/resnet8_digits.py', '--work-dir', student_dir] +
-        extra, log('train_student'))
+    run(['tools/train.py', 'configs/digits/resnet8_digits.py', '--work-dir', student_dir] + extra,
+        log('train_student'))
     student_ckpt = open(osp.join(ROOT, student_dir, 'last_checkpoint')).read().strip()
     print('== 3/3 distilled student: resnet8 <- resnet20 with KD')
     kd_extra = extra + [f'model.teacher_ckpt={teacher_ckpt}']
@@ -90,13 +98,21 @@ def main():
         kd_extra, log('train_kd'))
 
     print('== evaluation with tools/test.py (last epoch of each run)')
-    acc_t = top1(run(['tools/test.py', 'configs/digits/resnet20_digits.py', teacher_ckpt,
-                      '--work-dir', f'{teacher_dir}/test'], log('test_teacher')))
-    acc_s = top1(run(['tools/test.py', 'configs/digits/resnet8_digits.py', student_ckpt,
-                      '--work-dir', f'{student_dir}/test'], log('test_student')))
-    acc_kd = top1(run(['tools/test.py', 'configs/digits/resnet8_digits.py',
-                       osp.join(kd_dir, 'student_last.pth'), '--work-dir', f'{kd_dir}/test'],
-                      log('test_kd')))
+    acc_t = top1(
+        run([
+            'tools/test.py', 'configs/digits/resnet20_digits.py', teacher_ckpt, '--work-dir',
+            f'{teacher_dir}/test'
+        ], log('test_teacher')))
+    acc_s = top1(
+        run([
+            'tools/test.py', 'configs/digits/resnet8_digits.py', student_ckpt, '--work-dir',
+            f'{student_dir}/test'
+        ], log('test_student')))
+    acc_kd = top1(
+        run([
+            'tools/test.py', 'configs/digits/resnet8_digits.py',
+            osp.join(kd_dir, 'student_last.pth'), '--work-dir', f'{kd_dir}/test'
+        ], log('test_kd')))
     print()
     print('Digits test set (360 images), top-1 %')
     print(f'{"model":<36}{"top-1":>8}')

@@ -29,13 +29,18 @@ def parse_args():
     parser = argparse.ArgumentParser(description='Evaluate a model with mmkd')
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the dir to save evaluation logs '
-                        '(default: test_<checkpoint name> beside the checkpoint)')
+    parser.add_argument(
+        '--work-dir',
+        help='the dir to save evaluation logs '
+        '(default: test_<checkpoint name> beside the checkpoint)')
     parser.add_argument('--out', help='save the predictions (a pickle of per-sample results)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=CfgOptionsAction, help='override settings of the config')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -75,9 +80,8 @@ def main():
                         for k, v in metrics.items()))
         if is_main_process():
             path = write_test_record(
-                metrics_path(args.checkpoint, cfg.work_dir), metrics, args.config,
-                args.checkpoint, dataset_record(cfg.test_dataloader,
-                                                runner.test_dataloader.dataset))
+                metrics_path(args.checkpoint, cfg.work_dir), metrics, args.config, args.checkpoint,
+                dataset_record(cfg.test_dataloader, runner.test_dataloader.dataset))
             print(f'metrics written to {path}')
 
 

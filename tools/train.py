@@ -30,32 +30,55 @@ def parse_args():
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--resume', nargs='?', type=str, const='auto',
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
         help='resume from PATH, or from the latest checkpoint of the work dir when no PATH '
         '(or "auto") is given')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
-    parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='scale lr linearly with the total batch size (auto_scale_lr)')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale lr linearly with the total batch size (auto_scale_lr)')
     parser.add_argument('--no-validate', action='store_true', help='skip validation')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=CfgOptionsAction,
+        '--cfg-options',
+        nargs='+',
+        action=CfgOptionsAction,
         help='override settings of the config, e.g. model.teacher_ckpt=PATH')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--device-aug', action='store_true',
-                        help='random crop + flip batched on the device (same images, faster)')
-    parser.add_argument('--device-data', action='store_true',
-                        help='CIFAR-sized training set held on the device as one uint8 tensor; '
-                        'crop + flip batched there (same images; implies --device-aug)')
-    parser.add_argument('--channels-last', action='store_true',
-                        help='channels_last memory format for the networks and their inputs')
-    parser.add_argument('--compile', action='store_true',
-                        help='torch.compile the networks (eager fallback with a message)')
     parser.add_argument(
-        '--vis-backend', action='append', choices=sorted(VIS_BACKENDS), default=[],
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument(
+        '--device-aug',
+        action='store_true',
+        help='random crop + flip batched on the device (same images, faster)')
+    parser.add_argument(
+        '--device-data',
+        action='store_true',
+        help='CIFAR-sized training set held on the device as one uint8 tensor; '
+        'crop + flip batched there (same images; implies --device-aug)')
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='channels_last memory format for the networks and their inputs')
+    parser.add_argument(
+        '--compile',
+        action='store_true',
+        help='torch.compile the networks (eager fallback with a message)')
+    parser.add_argument(
+        '--vis-backend',
+        action='append',
+        choices=sorted(VIS_BACKENDS),
+        default=[],
         help='also log to TensorBoard / Weights & Biases (optional packages; repeatable)')
     parser.add_argument(
-        '--seeds', nargs='+', type=int,
+        '--seeds',
+        nargs='+',
+        type=int,
         help='train once per seed, each into <work_dir>/seed_<n> with randomness.seed=<n>')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
@@ -118,8 +141,7 @@ def main():
         cfg = load_config(args.config, args.cfg_options)
         if args.seeds:
             work_dir = args.work_dir or default_work_dir(args.config)
-            raise SystemExit(run_seeds(__file__, sys.argv[1:], args.seeds, work_dir,
-                                       args.launcher))
+            raise SystemExit(run_seeds(__file__, sys.argv[1:], args.seeds, work_dir, args.launcher))
         cfg = merge_args(cfg, args)
         setup_for_tools(cfg)
         check_config(cfg, args.config)

@@ -22,8 +22,10 @@ if ROOT not in sys.path:
 
 from mmengine.config import DictAction  # noqa: E402
 
+# yapf: disable
 from mmkd.utils.chain import (final_checkpoint, latest_checkpoint, relocate,  # noqa: E402
                               resolve_chain)
+# yapf: enable
 from mmkd.utils.cli import user_errors_as_messages  # noqa: E402
 from mmkd.utils.errors import ConfigError  # noqa: E402
 
@@ -35,8 +37,12 @@ def parse_args(argv=None):
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none')
     parser.add_argument('--gpus', type=int, default=1, help='processes per step (pytorch)')
     parser.add_argument('--work-root', help='work dirs under this folder (default work_dirs/)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='settings applied to every step')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='settings applied to every step')
     return parser.parse_args(argv)
 
 
@@ -80,8 +86,10 @@ def main(argv=None):
             for step in steps:
                 step.max_epochs = max_epochs
         by_config = {s.config: s for s in steps}
-        consumers = {s.config: [c for c in steps if any(r.producer == s.config
-                                                        for r in c.references)] for s in steps}
+        consumers = {
+            s.config: [c for c in steps if any(r.producer == s.config for r in c.references)]
+            for s in steps
+        }
         print(f'Chain for {config} ({len(steps)} step{"s" * (len(steps) > 1)}):')
         for i, step in enumerate(steps, 1):
             done = is_done(step, consumers[step.config], args.work_root)
@@ -120,9 +128,12 @@ def main(argv=None):
             print(f'[chain] step {i}/{len(steps)}: {" ".join(cmd)}', flush=True)
             status = subprocess.call(cmd, cwd=ROOT)
             if status != 0:
-                print(f'[chain] step {i} ({step.config}) failed with exit {status}; fix it and '
-                      'run the same command again: finished steps are skipped, this one '
-                      'resumes.', file=sys.stderr, flush=True)
+                print(
+                    f'[chain] step {i} ({step.config}) failed with exit {status}; fix it and '
+                    'run the same command again: finished steps are skipped, this one '
+                    'resumes.',
+                    file=sys.stderr,
+                    flush=True)
                 return status
         print(f'[chain] {config}: all {len(steps)} steps done.', flush=True)
         return 0

@@ -1,2 +1,4 @@
-_base_ = ['../_base_/models/resnet110.py', '../_base_/datasets/cifar100_bs64.py',
-          '../_base_/schedules/cifar100_sgd_240e.py', '../_base_/default_runtime.py']
+_base_ = [
+    '../_base_/models/resnet110.py', '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py', '../_base_/default_runtime.py'
+]

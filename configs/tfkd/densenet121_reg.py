@@ -10,8 +10,10 @@
 # G4 (docs/tfkd.md): base_densenet121 has no "multiplier" (the reference raises AttributeError); m =
 #   50 as GoogLeNet, the other alpha 0.1 / T 40 config (effective KL weight alpha*m/K = 0.05, as
 #   GoogLeNet).
-_base_ = ['../_base_/models/densenet121.py', '../_base_/datasets/cifar100_tfkd.py',
-          '../_base_/schedules/tfkd_200e.py', '../_base_/tfkd_runtime.py']
+_base_ = [
+    '../_base_/models/densenet121.py', '../_base_/datasets/cifar100_tfkd.py',
+    '../_base_/schedules/tfkd_200e.py', '../_base_/tfkd_runtime.py'
+]
 model = dict(
     head=dict(
         loss=dict(

@@ -3,8 +3,10 @@
 # Reference: --label_smoothing with experiments/base_experiments/base_resnet50 (batch 64, lr 0.05).
 #   Target 1 - 0.1 on the true class and 0.1/(K - 1) elsewhere (my_loss_function.py
 #   loss_label_smoothing; G3; not mmpretrain's LabelSmoothLoss).
-_base_ = ['../_base_/models/resnet50.py', '../_base_/datasets/cifar100_tfkd.py',
-          '../_base_/schedules/tfkd_200e.py', '../_base_/tfkd_runtime.py']
+_base_ = [
+    '../_base_/models/resnet50.py', '../_base_/datasets/cifar100_tfkd.py',
+    '../_base_/schedules/tfkd_200e.py', '../_base_/tfkd_runtime.py'
+]
 model = dict(
     backbone=dict(init='tfkd'),
     head=dict(loss=dict(_delete_=True, type='TfKDLabelSmoothingLoss', epsilon=0.1)),

@@ -9,8 +9,10 @@
 #   (my_loss_function.py loss_kd_regularization; G2).
 # G4 (docs/tfkd.md): base_resnet50 has no reg_* keys (not runnable with --regularization);
 #   ResNet18's values (alpha 0.1, T 20, m 100), the same ResNet family.
-_base_ = ['../_base_/models/resnet50.py', '../_base_/datasets/cifar100_tfkd.py',
-          '../_base_/schedules/tfkd_200e.py', '../_base_/tfkd_runtime.py']
+_base_ = [
+    '../_base_/models/resnet50.py', '../_base_/datasets/cifar100_tfkd.py',
+    '../_base_/schedules/tfkd_200e.py', '../_base_/tfkd_runtime.py'
+]
 model = dict(
     backbone=dict(init='tfkd'),
     head=dict(

@@ -10,8 +10,10 @@
 # G4 (docs/tfkd.md): base_resnext29 has no "multiplier" (the reference raises AttributeError); m =
 #   10 gives the effective KL weight alpha*m/K = 0.05 of GoogLeNet, the other T 40 config of a large
 #   model.
-_base_ = ['../_base_/models/resnext29_8x64d.py', '../_base_/datasets/cifar100_tfkd.py',
-          '../_base_/schedules/tfkd_200e.py', '../_base_/tfkd_runtime.py']
+_base_ = [
+    '../_base_/models/resnext29_8x64d.py', '../_base_/datasets/cifar100_tfkd.py',
+    '../_base_/schedules/tfkd_200e.py', '../_base_/tfkd_runtime.py'
+]
 model = dict(
     head=dict(
         loss=dict(

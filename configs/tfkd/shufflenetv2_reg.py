@@ -8,8 +8,10 @@
 #   0.01/(K-1) elsewhere (probabilities fed to softmax as logits), KL averaged over the N*K elements
 #   as the reference (batchmean weight alpha*m/K = 0.0095); no student temperature and no T^2
 #   (my_loss_function.py loss_kd_regularization; G2).
-_base_ = ['../_base_/models/shufflenetv2_tfkd.py', '../_base_/datasets/cifar100_tfkd.py',
-          '../_base_/schedules/tfkd_200e.py', '../_base_/tfkd_runtime.py']
+_base_ = [
+    '../_base_/models/shufflenetv2_tfkd.py', '../_base_/datasets/cifar100_tfkd.py',
+    '../_base_/schedules/tfkd_200e.py', '../_base_/tfkd_runtime.py'
+]
 model = dict(
     head=dict(
         loss=dict(

@@ -80,13 +80,18 @@ def safe_extract_zip(archive: str, dst: str) -> None:
         members = zf.infolist()
         for member in members:
             mode = (member.external_attr >> 16) & 0o170000
-            _check_member(archive, dst, dst_real, member.filename,
-                          not mode or mode in (0o100000, 0o040000))
+            _check_member(archive, dst, dst_real, member.filename, not mode
+                          or mode in (0o100000, 0o040000))
         zf.extractall(dst_real, members=members)
 
 
-def ensure_extracted(missing: Callable[[], List[str]], missing_message: Callable[[List[str]], str],
-                     root: str, filename: str, url: str, md5: str, download_allowed: bool,
+def ensure_extracted(missing: Callable[[], List[str]],
+                     missing_message: Callable[[List[str]], str],
+                     root: str,
+                     filename: str,
+                     url: str,
+                     md5: str,
+                     download_allowed: bool,
                      timeout: float = 60.0) -> None:
     """Make a dataset's files exist under ``root``: use ``root/filename`` if it is there, else
     download it (when allowed); verify the md5 and extract safely (zip or tar by extension).

@@ -32,8 +32,9 @@ class DrawCropFlip(BaseTransform):
         h, w = h + 2 * self.padding, w + 2 * self.padding
         top = np.random.randint(0, h - self.crop_size + 1)  # RandomCrop.rand_crop_params
         left = np.random.randint(0, w - self.crop_size + 1)
-        direction = np.random.choice(['horizontal', None],  # RandomFlip._choose_direction
-                                     p=[self.flip_prob, 1.0 - self.flip_prob])
+        direction = np.random.choice(
+            ['horizontal', None],  # RandomFlip._choose_direction
+            p=[self.flip_prob, 1.0 - self.flip_prob])
         results['crop_offset'] = (int(top), int(left))
         results['flip'] = direction is not None
         return results

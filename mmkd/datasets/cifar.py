@@ -98,8 +98,8 @@ class CIFAR10(BaseDataset):
 
     def _prepare(self) -> None:
         """Make sure the extracted files exist (rank 0 only)."""
-        ensure_extracted(self.missing_files, self._missing_message, self.data_root,
-                         self.filename, self.url, self.tgz_md5, self.download)
+        ensure_extracted(self.missing_files, self._missing_message, self.data_root, self.filename,
+                         self.url, self.tgz_md5, self.download)
 
     # ------------------------------------------------------------------- load
     def load_data_list(self) -> List[dict]:

@@ -72,10 +72,9 @@ class DeviceDataHook(Hook):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         pre = getattr(model, 'data_preprocessor', None)
         if not isinstance(pre, BatchAugmentClsDataPreprocessor) or not pre.device_data:
-            raise ConfigError(
-                "DeviceDataHook needs model.data_preprocessor=dict(type="
-                "'BatchAugmentClsDataPreprocessor', device_data=True, ...); use "
-                'tools/train.py --device-data, which sets both.')
+            raise ConfigError("DeviceDataHook needs model.data_preprocessor=dict(type="
+                              "'BatchAugmentClsDataPreprocessor', device_data=True, ...); use "
+                              'tools/train.py --device-data, which sets both.')
         store = image_store(runner.train_loop.dataloader.dataset)
         pre.set_image_store(store.to(pre.device))
 

@@ -16,7 +16,9 @@ from mmkd.registry import DATASETS
 from .wrapper_utils import ClassificationDatasetWrapper
 
 
-def stratified_indices(labels: np.ndarray, ratio: float, seed: int = 0,
+def stratified_indices(labels: np.ndarray,
+                       ratio: float,
+                       seed: int = 0,
                        method: str = 'sklearn') -> np.ndarray:
     """Indices (sorted) of a class-balanced ``ratio`` subset of ``labels``.
 
@@ -35,9 +37,11 @@ def stratified_indices(labels: np.ndarray, ratio: float, seed: int = 0,
             train, _ = next(splitter.split(labels[:, None], labels))
             return np.sort(train).astype(np.int64)
         except ValueError as e:
-            warnings.warn(f'ClassBalancedSubset: scikit-learn cannot split {len(labels)} samples '
-                          f'at ratio {ratio} ({e}); keeping round(ratio * n) samples of every '
-                          'class instead (method="per_class").', stacklevel=2)
+            warnings.warn(
+                f'ClassBalancedSubset: scikit-learn cannot split {len(labels)} samples '
+                f'at ratio {ratio} ({e}); keeping round(ratio * n) samples of every '
+                'class instead (method="per_class").',
+                stacklevel=2)
     elif method != 'per_class':
         raise ValueError(f"method must be 'sklearn' or 'per_class', got {method!r}")
     rng = np.random.RandomState(seed)

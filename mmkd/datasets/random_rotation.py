@@ -19,8 +19,11 @@ from PIL import Image
 
 from mmkd.registry import TRANSFORMS
 
-_RESAMPLE = {'nearest': Image.Resampling.NEAREST, 'bilinear': Image.Resampling.BILINEAR,
-             'bicubic': Image.Resampling.BICUBIC}
+_RESAMPLE = {
+    'nearest': Image.Resampling.NEAREST,
+    'bilinear': Image.Resampling.BILINEAR,
+    'bicubic': Image.Resampling.BICUBIC
+}
 
 
 def rotate_like_torchvision(img: np.ndarray,
@@ -48,8 +51,8 @@ def rotate_like_torchvision(img: np.ndarray,
             pil, value = Image.fromarray(np.ascontiguousarray(band)), int(value)
         else:  # PIL mode 'F'
             pil, value = Image.fromarray(np.ascontiguousarray(band, np.float32)), float(value)
-        rotated = pil.rotate(angle, resample=_RESAMPLE[interpolation], expand=False,
-                             center=center, fillcolor=value)
+        rotated = pil.rotate(
+            angle, resample=_RESAMPLE[interpolation], expand=False, center=center, fillcolor=value)
         out.append(np.asarray(rotated, dtype=band.dtype))
     return out[0] if img.ndim == 2 else np.stack(out, axis=2)
 

@@ -89,8 +89,15 @@ class STL10(BaseDataset):
 
     def _prepare(self) -> None:
         """Make sure the extracted files exist (rank 0 only)."""
-        ensure_extracted(self.missing_files, self._missing_message, self.data_root,
-                         self.filename, self.url, self.tgz_md5, self.download, timeout=120.0)
+        ensure_extracted(
+            self.missing_files,
+            self._missing_message,
+            self.data_root,
+            self.filename,
+            self.url,
+            self.tgz_md5,
+            self.download,
+            timeout=120.0)
 
     # ------------------------------------------------------------------- load
     def load_data_list(self) -> List[dict]:
@@ -98,8 +105,8 @@ class STL10(BaseDataset):
         if self.missing_files():  # other ranks on a non-shared disk
             raise DatasetError(self._missing_message(self.missing_files()))
         x_name, y_name = self.split_files[self.split]
-        images, labels = read_stl10_split(osp.join(self.folder, x_name),
-                                          osp.join(self.folder, y_name), self.num_classes)
+        images, labels = read_stl10_split(
+            osp.join(self.folder, x_name), osp.join(self.folder, y_name), self.num_classes)
         names = read_class_names(osp.join(self.folder, self.class_names_file), self.num_classes)
         self._metainfo.setdefault('classes', names)
         return [{'img': img, 'gt_label': int(y)} for img, y in zip(images, labels)]
@@ -154,7 +161,9 @@ def _class_images(labels: np.ndarray, num_classes: int, rng: np.random.Generator
     return np.clip(imgs, 0, 255).astype(np.uint8)
 
 
-def write_tiny_stl10(root: str, train_per_class: int = 4, test_per_class: int = 2,
+def write_tiny_stl10(root: str,
+                     train_per_class: int = 4,
+                     test_per_class: int = 2,
                      seed: int = 0) -> str:
     """Write a tiny STL-10 in the real binary format under ``root``; return ``root/stl10_binary``.
 

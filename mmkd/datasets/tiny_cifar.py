@@ -61,26 +61,39 @@ def write_tiny_cifar(root: str,
         folder = osp.join(root, 'cifar-100-python')
         os.makedirs(folder, exist_ok=True)
         for split, y in (('train', train_y), ('test', test_y)):
-            _dump({'filenames': [f'{split}_{i}.png' for i in range(len(y))],
-                   'batch_label': f'tiny {split}',
-                   'fine_labels': y.tolist(),
-                   'coarse_labels': (y // 5).tolist(),
-                   'data': _class_images(y, num_classes, rng)}, osp.join(folder, split))
-        _dump({'fine_label_names': names,
-               'coarse_label_names': [f'super_{i}' for i in range(20)]},
-              osp.join(folder, 'meta'))
+            _dump(
+                {
+                    'filenames': [f'{split}_{i}.png' for i in range(len(y))],
+                    'batch_label': f'tiny {split}',
+                    'fine_labels': y.tolist(),
+                    'coarse_labels': (y // 5).tolist(),
+                    'data': _class_images(y, num_classes, rng)
+                }, osp.join(folder, split))
+        _dump({
+            'fine_label_names': names,
+            'coarse_label_names': [f'super_{i}' for i in range(20)]
+        }, osp.join(folder, 'meta'))
         return folder
     folder = osp.join(root, 'cifar-10-batches-py')
     os.makedirs(folder, exist_ok=True)
     for i, part in enumerate(np.array_split(train_y, 5), start=1):
-        _dump({'batch_label': f'training batch {i} of 5', 'labels': part.tolist(),
-               'data': _class_images(part, num_classes, rng),
-               'filenames': [f'train_{i}_{j}.png' for j in range(len(part))]},
-              osp.join(folder, f'data_batch_{i}'))
-    _dump({'batch_label': 'testing batch 1 of 1', 'labels': test_y.tolist(),
-           'data': _class_images(test_y, num_classes, rng),
-           'filenames': [f'test_{j}.png' for j in range(len(test_y))]},
-          osp.join(folder, 'test_batch'))
-    _dump({'label_names': names, 'num_cases_per_batch': len(train_y) // 5, 'num_vis': 3072},
-          osp.join(folder, 'batches.meta'))
+        _dump(
+            {
+                'batch_label': f'training batch {i} of 5',
+                'labels': part.tolist(),
+                'data': _class_images(part, num_classes, rng),
+                'filenames': [f'train_{i}_{j}.png' for j in range(len(part))]
+            }, osp.join(folder, f'data_batch_{i}'))
+    _dump(
+        {
+            'batch_label': 'testing batch 1 of 1',
+            'labels': test_y.tolist(),
+            'data': _class_images(test_y, num_classes, rng),
+            'filenames': [f'test_{j}.png' for j in range(len(test_y))]
+        }, osp.join(folder, 'test_batch'))
+    _dump({
+        'label_names': names,
+        'num_cases_per_batch': len(train_y) // 5,
+        'num_vis': 3072
+    }, osp.join(folder, 'batches.meta'))
     return folder

@@ -123,8 +123,15 @@ class TinyImageNet(BaseDataset):
                 f'{osp.join(self.data_root, self.base_folder, "train")} exists.')
 
     def _prepare(self) -> None:
-        ensure_extracted(self.missing_parts, self._missing_message, self.data_root,
-                         self.filename, self.url, self.zip_md5, self.download, timeout=120.0)
+        ensure_extracted(
+            self.missing_parts,
+            self._missing_message,
+            self.data_root,
+            self.filename,
+            self.url,
+            self.zip_md5,
+            self.download,
+            timeout=120.0)
 
     # ------------------------------------------------------------------- load
     def classes_from_train(self) -> List[str]:
@@ -208,8 +215,8 @@ class TinyImageNet(BaseDataset):
         wnids = self.classes_from_train()
         self._metainfo.setdefault('classes', self._class_names(wnids))
         self._metainfo.setdefault('wnids', tuple(wnids))
-        samples = (self._train_samples(wnids) if self.split == 'train' else
-                   self._val_samples(wnids))
+        samples = (
+            self._train_samples(wnids) if self.split == 'train' else self._val_samples(wnids))
         if not samples:
             raise DatasetError(f'{osp.join(self.folder, self.split)} holds no images.')
         return [{'img_path': p, 'gt_label': int(y)} for p, y in samples]

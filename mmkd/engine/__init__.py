@@ -15,10 +15,9 @@ from .optimizers import OnlinePartsOptimWrapperConstructor
 __all__ = [
     'BenchmarkTrainLoop', 'CPUSyncBatchNorm', 'CPUSyncDistributedDataParallel',
     'CPUSyncSeparateDistributedDataParallel', 'convert_cpu_sync_batchnorm', 'FFSDWarmupLR',
-    'LinearWarmUpLR',
-    'OnlinePartsOptimWrapperConstructor', 'BestCheckpointGuardHook', 'ChannelsLastHook',
-    'CheckpointCompatibilityHook', 'CompileNetworksHook', 'DistillationEpochHook',
-    'KeepCheckpointsHook', 'NaNGuardHook', 'NonFiniteLossError', 'PeerSelectionHook',
-    'ReproducibleEpochHook', 'ResumeCheckHook', 'StudentCheckpointHook', 'TeacherEvalHook',
-    'UNIXKDComputationHook'
+    'LinearWarmUpLR', 'OnlinePartsOptimWrapperConstructor', 'BestCheckpointGuardHook',
+    'ChannelsLastHook', 'CheckpointCompatibilityHook', 'CompileNetworksHook',
+    'DistillationEpochHook', 'KeepCheckpointsHook', 'NaNGuardHook', 'NonFiniteLossError',
+    'PeerSelectionHook', 'ReproducibleEpochHook', 'ResumeCheckHook', 'StudentCheckpointHook',
+    'TeacherEvalHook', 'UNIXKDComputationHook'
 ]

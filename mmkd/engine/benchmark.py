@@ -87,6 +87,7 @@ class _Clock:
         self.times: Dict[str, float] = defaultdict(float)
 
     def wrap(self, name: str, fn: Callable) -> Callable:
+
         def timed(*args, **kwargs):
             _sync(self.device)
             t = time.perf_counter()
@@ -95,6 +96,7 @@ class _Clock:
             finally:
                 _sync(self.device)
                 self.times[name] += time.perf_counter() - t
+
         return timed
 
     def span_hooks(self, name: str, root: nn.Module) -> List:
@@ -125,8 +127,11 @@ def networks_of(model: nn.Module) -> Dict[str, nn.Module]:
     """Top-level networks to time separately: ``teacher``, ``student``, peers, ... (children
     that hold parameters, except loss and connector containers)."""
     skip = ('distill_losses', 'connectors', 'data_preprocessor')
-    return {name: child for name, child in model.named_children()
-            if name not in skip and any(True for _ in child.parameters())}
+    return {
+        name: child
+        for name, child in model.named_children()
+        if name not in skip and any(True for _ in child.parameters())
+    }
 
 
 def _wrappers(optim_wrapper) -> List[OptimWrapper]:
@@ -150,8 +155,14 @@ class BenchmarkTrainLoop(EpochBasedTrainLoop):
             model exists; set by the tool), timed right after each of mmkd's rounds.
     """
 
-    def __init__(self, runner, dataloader, iters: int = 20, warmup: int = 5, rounds: int = 3,
-                 device: str = 'cpu', **kwargs):
+    def __init__(self,
+                 runner,
+                 dataloader,
+                 iters: int = 20,
+                 warmup: int = 5,
+                 rounds: int = 3,
+                 device: str = 'cpu',
+                 **kwargs):
         kwargs.setdefault('max_epochs', 1)
         kwargs.pop('val_interval', None)
         kwargs.pop('val_begin', None)
@@ -191,8 +202,8 @@ class BenchmarkTrainLoop(EpochBasedTrainLoop):
             outputs = model.train_step(batch, optim_wrapper=self.runner.optim_wrapper)
             _sync(self.device)
             t3 = time.perf_counter()
-            self.runner.call_hook('after_train_iter', batch_idx=self._iter, data_batch=batch,
-                                  outputs=outputs)
+            self.runner.call_hook(
+                'after_train_iter', batch_idx=self._iter, data_batch=batch, outputs=outputs)
             _sync(self.device)
             t4 = time.perf_counter()
             self._iter += 1
@@ -229,8 +240,8 @@ class BenchmarkTrainLoop(EpochBasedTrainLoop):
         originals.append((preprocessor, 'forward', preprocessor.forward))
         preprocessor.forward = clock.wrap('preprocess', preprocessor.forward)
         for wrapper in _wrappers(self.runner.optim_wrapper):
-            for method, name in (('backward', 'backward'), ('step', 'optimizer'),
-                                 ('zero_grad', 'optimizer')):
+            for method, name in (('backward', 'backward'), ('step', 'optimizer'), ('zero_grad',
+                                                                                   'optimizer')):
                 originals.append((wrapper, method, getattr(wrapper, method)))
                 setattr(wrapper, method, clock.wrap(name, getattr(wrapper, method)))
         try:
@@ -263,7 +274,8 @@ class BenchmarkTrainLoop(EpochBasedTrainLoop):
             load_after=_loadavg(),
             num_workers=self.dataloader.num_workers,
             persistent_workers=bool(getattr(self.dataloader, 'persistent_workers', False)),
-            torch_threads=torch.get_num_threads(), cores=_cores())
+            torch_threads=torch.get_num_threads(),
+            cores=_cores())
         return self.runner.model
 
 
@@ -299,27 +311,36 @@ def summarize(per_round, hand_rounds, breakdown, device, batch_size, cpu_rounds=
     s_iter = _median_of_rounds(per_round, 'total')
     walls = [statistics.fmean(r['total'] for r in rows) for rows in per_round]
     result = dict(
-        s_per_iter=s_iter, images_per_s=batch_size / s_iter, batch_size=batch_size,
-        rounds=walls, peak_memory_mb=peak_memory_mb(device), device=device,
-        parts={k: _median_of_rounds(per_round, k) for k in ('data', 'hooks', 'step')})
+        s_per_iter=s_iter,
+        images_per_s=batch_size / s_iter,
+        batch_size=batch_size,
+        rounds=walls,
+        peak_memory_mb=peak_memory_mb(device),
+        device=device,
+        parts={k: _median_of_rounds(per_round, k)
+               for k in ('data', 'hooks', 'step')})
     if cpu_rounds:
         result.update(cpu_s_per_iter=statistics.median(cpu_rounds), cpu_rounds=list(cpu_rounds))
     keys = sorted({k for row in breakdown for k in row} - {'total', 'data', 'hooks', 'step'})
-    result['step_breakdown'] = {k: statistics.fmean(row.get(k, 0.0) for row in breakdown)
-                                for k in keys}
+    result['step_breakdown'] = {
+        k: statistics.fmean(row.get(k, 0.0) for row in breakdown)
+        for k in keys
+    }
     if hand_rounds:
         hand_walls = [statistics.fmean(rows) for rows in hand_rounds]
         hand = statistics.median(hand_walls)
-        result.update(hand_s_per_iter=hand, hand_over_mmkd=hand / s_iter,
-                      hand_rounds=hand_walls,
-                      hand_over_mmkd_paired=statistics.median(
-                          h / m for h, m in zip(hand_walls, walls)))
+        result.update(
+            hand_s_per_iter=hand,
+            hand_over_mmkd=hand / s_iter,
+            hand_rounds=hand_walls,
+            hand_over_mmkd_paired=statistics.median(h / m for h, m in zip(hand_walls, walls)))
         if hand_cpu and cpu_rounds:
             result.update(
-                hand_cpu_s_per_iter=statistics.median(hand_cpu), hand_cpu_rounds=list(hand_cpu),
+                hand_cpu_s_per_iter=statistics.median(hand_cpu),
+                hand_cpu_rounds=list(hand_cpu),
                 cpu_hand_over_mmkd=statistics.median(hand_cpu) / statistics.median(cpu_rounds),
-                cpu_hand_over_mmkd_paired=statistics.median(
-                    h / m for h, m in zip(hand_cpu, cpu_rounds)))
+                cpu_hand_over_mmkd_paired=statistics.median(h / m
+                                                            for h, m in zip(hand_cpu, cpu_rounds)))
     return result
 
 
@@ -332,8 +353,11 @@ class _HandCIFAR(torch.utils.data.Dataset):
         import torchvision.transforms as T
         self.images, self.labels = images, labels
         self.transform = T.Compose([
-            T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(),
-            T.Normalize([m / 255 for m in mean], [s / 255 for s in std])])
+            T.RandomCrop(32, padding=4),
+            T.RandomHorizontalFlip(),
+            T.ToTensor(),
+            T.Normalize([m / 255 for m in mean], [s / 255 for s in std])
+        ])
 
     def __len__(self):
         return len(self.images)
@@ -375,8 +399,8 @@ def logit_kd_terms(model) -> Optional[List[dict]]:
         if type(loss) is not KDLoss or source != entry.teacher_source or entry.schedule \
                 or entry.stage != 'main' or entry.student_preact or entry.teacher_preact:
             return None
-        if not (source == 'logits' or (isinstance(source, str)
-                                       and source.startswith('aux_logits:'))):
+        if not (source == 'logits' or
+                (isinstance(source, str) and source.startswith('aux_logits:'))):
             return None
         terms.append(dict(weight=float(loss.loss_weight), tau=float(loss.tau), source=source))
     return terms
@@ -388,7 +412,12 @@ def rotate4(x: torch.Tensor) -> torch.Tensor:
     return torch.stack([torch.rot90(x, k, (2, 3)) for k in range(4)], 1).view(-1, *x.shape[1:])
 
 
-def hand_kd_loss(student, teacher, x, y, gamma: float, terms: List[dict],
+def hand_kd_loss(student,
+                 teacher,
+                 x,
+                 y,
+                 gamma: float,
+                 terms: List[dict],
                  rotate: bool = False) -> torch.Tensor:
     """``γ·CE(s, y) + Σ w·τ²·KL(softmax(t/τ) ‖ softmax(s/τ))`` (batch mean), written by hand.
 
@@ -482,20 +511,33 @@ def build_hand_loop(runner, device: str) -> Optional[HandLoop]:
     std = pre.std.flatten().tolist()
     workers = loader.num_workers
     hand_data = torch.utils.data.DataLoader(
-        _HandCIFAR(images, labels, mean, std), batch_size=loader.batch_size, shuffle=True,
-        num_workers=workers, drop_last=True, persistent_workers=workers > 0)
+        _HandCIFAR(images, labels, mean, std),
+        batch_size=loader.batch_size,
+        shuffle=True,
+        num_workers=workers,
+        drop_last=True,
+        persistent_workers=workers > 0)
     student = copy.deepcopy(model.student).to(device).train()
     teacher = copy.deepcopy(model.teacher).to(device).eval()
     opt_cfg = runner.cfg.optim_wrapper.optimizer
     if opt_cfg.get('type', 'SGD') != 'SGD':
         return None
-    optimizer = torch.optim.SGD(student.parameters(), lr=opt_cfg.lr,
-                                momentum=opt_cfg.get('momentum', 0),
-                                weight_decay=opt_cfg.get('weight_decay', 0),
-                                nesterov=opt_cfg.get('nesterov', False))
+    optimizer = torch.optim.SGD(
+        student.parameters(),
+        lr=opt_cfg.lr,
+        momentum=opt_cfg.get('momentum', 0),
+        weight_decay=opt_cfg.get('weight_decay', 0),
+        nesterov=opt_cfg.get('nesterov', False))
     gamma = float(getattr(model, 'student_loss_weight', 1.0))
-    return HandLoop(student, teacher, hand_data, optimizer, gamma, terms,
-                    rotate=model.batch_transform is not None, device=device)
+    return HandLoop(
+        student,
+        teacher,
+        hand_data,
+        optimizer,
+        gamma,
+        terms,
+        rotate=model.batch_transform is not None,
+        device=device)
 
 
 def format_result(config: str, result: Dict, command: str = '') -> str:
@@ -503,12 +545,11 @@ def format_result(config: str, result: Dict, command: str = '') -> str:
     lines = [f'config: {config}']
     if command:
         lines.append(f'command: {command}')
-    lines.append(
-        f'device: {result["device"]}   batch: {result["batch_size"]}   '
-        f'rounds: {len(result["rounds"])}   cores: {result.get("cores", "?")}   '
-        f'torch threads: {result.get("torch_threads", "?")}   '
-        f'num_workers: {result.get("num_workers", "?")}'
-        f'{" (persistent)" if result.get("persistent_workers") else ""}')
+    lines.append(f'device: {result["device"]}   batch: {result["batch_size"]}   '
+                 f'rounds: {len(result["rounds"])}   cores: {result.get("cores", "?")}   '
+                 f'torch threads: {result.get("torch_threads", "?")}   '
+                 f'num_workers: {result.get("num_workers", "?")}'
+                 f'{" (persistent)" if result.get("persistent_workers") else ""}')
     load = result.get('load_at_start')
     if load is not None:
         after = result.get('load_after') or (load, )
@@ -520,10 +561,12 @@ def format_result(config: str, result: Dict, command: str = '') -> str:
     if 'cpu_s_per_iter' in result:
         lines.append(f'  CPU time (process + loader workers): {result["cpu_s_per_iter"]:.4f} '
                      f's/iter   (rounds: {", ".join(f"{r:.4f}" for r in result["cpu_rounds"])})')
-    lines += ['  per iteration: ' + '   '.join(
-                 f'{k} {v * ms:.1f} ms' for k, v in result['parts'].items()),
-              '  train_step: ' + '   '.join(
-                 f'{k} {v * ms:.1f} ms' for k, v in result['step_breakdown'].items())]
+    lines += [
+        '  per iteration: ' + '   '.join(f'{k} {v * ms:.1f} ms'
+                                         for k, v in result['parts'].items()),
+        '  train_step: ' + '   '.join(f'{k} {v * ms:.1f} ms'
+                                      for k, v in result['step_breakdown'].items())
+    ]
     mem = 'max_memory_allocated' if result['device'] == 'cuda' else 'peak process RSS'
     lines.append(f'  {mem}: {result["peak_memory_mb"]:.0f} MiB')
     if 'hand_s_per_iter' in result:

@@ -61,8 +61,9 @@ class CPUSyncBatchNorm(nn.BatchNorm2d):
             raise ValueError(f'expected at least 2D input (got {input.dim()}D input)')
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        synced = (self.training and dist.is_available() and dist.is_initialized()
-                  and dist.get_world_size() > 1)
+        synced = (
+            self.training and dist.is_available() and dist.is_initialized()
+            and dist.get_world_size() > 1)
         if not synced:
             return super().forward(x)
         out, mean, var, n = _SyncBatchNormFunction.apply(x, self.weight, self.bias, self.eps)
@@ -79,8 +80,8 @@ class CPUSyncBatchNorm(nn.BatchNorm2d):
 
 def convert_cpu_sync_batchnorm(module: nn.Module) -> nn.Module:
     """Replace every ``nn.BatchNorm{1,2,3}d`` in ``module`` by :class:`CPUSyncBatchNorm`."""
-    if isinstance(module, nn.modules.batchnorm._BatchNorm) and not isinstance(
-            module, CPUSyncBatchNorm):
+    if isinstance(module,
+                  nn.modules.batchnorm._BatchNorm) and not isinstance(module, CPUSyncBatchNorm):
         new = CPUSyncBatchNorm(module.num_features, module.eps, module.momentum, module.affine,
                                module.track_running_stats)
         if module.affine:

@@ -44,9 +44,16 @@ class FFSDWarmupLR(LRSchedulerMixin, _ParamScheduler):
         epoch_length: ``n``, iterations per epoch (filled in by ``convert_to_iter_based``).
     """
 
-    def __init__(self, optimizer, warmup_epochs: int = 5, reference_epoch_length=None,
-                 epoch_length=None, begin: int = 0, end=None, last_step: int = -1,
-                 by_epoch: bool = False, verbose: bool = False):
+    def __init__(self,
+                 optimizer,
+                 warmup_epochs: int = 5,
+                 reference_epoch_length=None,
+                 epoch_length=None,
+                 begin: int = 0,
+                 end=None,
+                 last_step: int = -1,
+                 by_epoch: bool = False,
+                 verbose: bool = False):
         if by_epoch or epoch_length is None:
             raise ConfigError('FFSDWarmupLR changes the lr every iteration: configure it with '
                               'by_epoch=True, convert_to_iter_based=True (so that the number of '
@@ -59,10 +66,12 @@ class FFSDWarmupLR(LRSchedulerMixin, _ParamScheduler):
         if not n - 1 <= length <= n:
             # e.g. the ImageNet-1k value on a subset or another batch size: the reference's
             # len_epoch of *this* loader is n or n - 1; n keeps the warm-up four epochs long
-            print_log(f'FFSDWarmupLR: reference_epoch_length={reference_epoch_length} does not '
-                      f'fit this train loader ({n} iterations per epoch; it is len(train set) '
-                      f'// total batch size, {n - 1} or {n}); using {n}.', logger='current',
-                      level=logging.WARNING)
+            print_log(
+                f'FFSDWarmupLR: reference_epoch_length={reference_epoch_length} does not '
+                f'fit this train loader ({n} iterations per epoch; it is len(train set) '
+                f'// total batch size, {n - 1} or {n}); using {n}.',
+                logger='current',
+                level=logging.WARNING)
             length = n
         if begin != 0:
             raise ConfigError(f'FFSDWarmupLR starts at the first iteration (begin=0), got '
@@ -72,19 +81,34 @@ class FFSDWarmupLR(LRSchedulerMixin, _ParamScheduler):
         self.reference_epoch_length = length
         # active up to and including the first iteration of epoch W, which it sets to base_lr
         warm_end = (warmup_epochs - 1) * n + 1
-        super().__init__(optimizer, begin=0, end=warm_end if end is None else min(end, warm_end),
-                         last_step=last_step, by_epoch=False, verbose=verbose)
+        super().__init__(
+            optimizer,
+            begin=0,
+            end=warm_end if end is None else min(end, warm_end),
+            last_step=last_step,
+            by_epoch=False,
+            verbose=verbose)
 
     @classmethod
-    def build_iter_from_epoch(cls, *args, begin=0, end=None, by_epoch=True, epoch_length=None,
+    def build_iter_from_epoch(cls,
+                              *args,
+                              begin=0,
+                              end=None,
+                              by_epoch=True,
+                              epoch_length=None,
                               **kwargs):
         """Built by the Runner for ``convert_to_iter_based=True`` (``end`` in epochs)."""
         if not by_epoch:
             raise ConfigError('FFSDWarmupLR: convert_to_iter_based needs by_epoch=True.')
         if end is not None:
             end = int(end * epoch_length)
-        return cls(*args, begin=int(begin * epoch_length), end=end, by_epoch=False,
-                   epoch_length=epoch_length, **kwargs)
+        return cls(
+            *args,
+            begin=int(begin * epoch_length),
+            end=end,
+            by_epoch=False,
+            epoch_length=epoch_length,
+            **kwargs)
 
     def factor(self, iteration: int) -> float:
         """The reference's warm-up factor at the 0-based global ``iteration``."""

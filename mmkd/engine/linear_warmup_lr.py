@@ -27,12 +27,22 @@ class LinearWarmUpLR(LinearLR):
     the base value (chain it with ``MultiStepLR`` etc.).
     """
 
-    def __init__(self, optimizer, start_factor=None, end_factor: float = 1.0, begin: int = 0,
-                 end: int = 1, **kwargs):
+    def __init__(self,
+                 optimizer,
+                 start_factor=None,
+                 end_factor: float = 1.0,
+                 begin: int = 0,
+                 end: int = 1,
+                 **kwargs):
         if start_factor is None:
             if end - begin < 1:
                 raise ValueError(f'LinearWarmUpLR needs end > begin, got begin={begin}, '
                                  f'end={end}')
             start_factor = 1.0 / (end - begin)
-        super().__init__(optimizer, start_factor=start_factor, end_factor=end_factor,
-                         begin=begin, end=end, **kwargs)
+        super().__init__(
+            optimizer,
+            start_factor=start_factor,
+            end_factor=end_factor,
+            begin=begin,
+            end=end,
+            **kwargs)

@@ -3,6 +3,4 @@ from .online_accuracy import OnlineNetworksAccuracy
 from .peer_accuracy import PeerAccuracy
 from .ss_accuracy import RotationSSAccuracy
 
-__all__ = [
-    'RotationSSAccuracy', 'OnlineNetworksAccuracy', 'PeerAccuracy'
-]
+__all__ = ['RotationSSAccuracy', 'OnlineNetworksAccuracy', 'PeerAccuracy']

@@ -35,8 +35,11 @@ class OnlineNetworksAccuracy(BaseMetric):
 
     default_prefix = ''
 
-    def __init__(self, topk: Sequence[int] = (1, 5), group: Sequence[str] = ('student*', ),
-                 group_name: str = 'students', collect_device: str = 'cpu',
+    def __init__(self,
+                 topk: Sequence[int] = (1, 5),
+                 group: Sequence[str] = ('student*', ),
+                 group_name: str = 'students',
+                 collect_device: str = 'cpu',
                  prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.topk = tuple(topk)
@@ -51,8 +54,7 @@ class OnlineNetworksAccuracy(BaseMetric):
                                   'eval_all_networks=True); use Accuracy for other models.')
             scores = {k: v.cpu() for k, v in sample['network_scores'].items()}
             scores['__deliverable__'] = sample['pred_score'].cpu()
-            self.results.append(dict(scores=scores,
-                                     label=sample['gt_label'].reshape(-1)[:1].cpu()))
+            self.results.append(dict(scores=scores, label=sample['gt_label'].reshape(-1)[:1].cpu()))
 
     def _hits(self, scores: torch.Tensor, labels: torch.Tensor, k: int) -> torch.Tensor:
         k = min(k, scores.shape[1])
@@ -72,8 +74,10 @@ class OnlineNetworksAccuracy(BaseMetric):
                 metrics[f'{key}/top{k}'] = float(hit.float().mean() * 100)
                 if k == 1:
                     hits1[name] = hit
-        members = [n for n in names if n != '__deliverable__'
-                   and any(fnmatch.fnmatchcase(n, g) for g in self.group)]
+        members = [
+            n for n in names
+            if n != '__deliverable__' and any(fnmatch.fnmatchcase(n, g) for g in self.group)
+        ]
         if members:
             if 1 not in self.topk:
                 for name in members:

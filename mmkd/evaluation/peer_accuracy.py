@@ -33,7 +33,9 @@ class PeerAccuracy(BaseMetric):
 
     default_prefix = ''
 
-    def __init__(self, topk: Sequence[int] = (1, 5), collect_device: str = 'cpu',
+    def __init__(self,
+                 topk: Sequence[int] = (1, 5),
+                 collect_device: str = 'cpu',
                  prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.topk = tuple(topk)
@@ -43,8 +45,10 @@ class PeerAccuracy(BaseMetric):
             if 'peer_scores' not in sample:
                 raise ConfigError('PeerAccuracy needs the per-peer scores of an online distiller '
                                   '(HSSAKDOnlineDistiller); use Accuracy for other models.')
-            self.results.append(dict(scores=sample['peer_scores'].cpu(),
-                                     label=sample['gt_label'].reshape(-1)[:1].cpu()))
+            self.results.append(
+                dict(
+                    scores=sample['peer_scores'].cpu(),
+                    label=sample['gt_label'].reshape(-1)[:1].cpu()))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         scores = torch.stack([r['scores'] for r in results])  # [N, P, C]
@@ -54,8 +58,10 @@ class PeerAccuracy(BaseMetric):
         per_peer = []
         for p in range(num_peers):
             hit = scores[:, p].topk(maxk, dim=1).indices == labels[:, None]
-            per_peer.append({k: float(hit[:, :min(k, num_classes)].any(1).float().mean() * 100)
-                             for k in self.topk})
+            per_peer.append({
+                k: float(hit[:, :min(k, num_classes)].any(1).float().mean() * 100)
+                for k in self.topk
+            })
         sel = 1 if 1 in self.topk else self.topk[0]
         best = max(range(num_peers), key=lambda p: (per_peer[p][sel], -p))
         metrics = {f'accuracy/top{k}': per_peer[best][k] for k in self.topk}

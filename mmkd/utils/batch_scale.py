@@ -16,12 +16,11 @@ def launcher_world(launcher: str) -> tuple:
     """``(rank, world_size)`` of this process as its launcher's environment gives them."""
     if launcher not in _WORLD_SIZE:
         return 0, 1
-    return (int(os.environ.get(_RANK[launcher], 0)),
-            int(os.environ.get(_WORLD_SIZE[launcher], 1)))
+    return (int(os.environ.get(_RANK[launcher], 0)), int(os.environ.get(_WORLD_SIZE[launcher], 1)))
 
 
-def batch_mismatch_message(batch_per_process: int, world_size: int,
-                           base_batch_size: Optional[int], auto_scale_lr: bool) -> Optional[str]:
+def batch_mismatch_message(batch_per_process: int, world_size: int, base_batch_size: Optional[int],
+                           auto_scale_lr: bool) -> Optional[str]:
     """The one-line warning, or None when the total batch is the recipe's (or lr is scaled)."""
     if auto_scale_lr or not base_batch_size or not batch_per_process:
         return None
@@ -46,8 +45,8 @@ def warn_batch_mismatch(cfg, stream=None) -> Optional[str]:
         return None
     auto = cfg.get('auto_scale_lr') or {}
     loader = cfg.get('train_dataloader') or {}
-    message = batch_mismatch_message(loader.get('batch_size'), world_size,
-                                     auto.get('base_batch_size'), bool(auto.get('enable')))
+    message = batch_mismatch_message(
+        loader.get('batch_size'), world_size, auto.get('base_batch_size'), bool(auto.get('enable')))
     if message:
         print(message, file=stream or sys.stderr, flush=True)
     return message

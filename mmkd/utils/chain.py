@@ -40,8 +40,8 @@ class Step:
 def find_checkpoint_references(cfg, prefix: str = '') -> List[Tuple[str, str]]:
     """(dotted key, path) for every ``work_dirs/...pth`` string in a config dict."""
     found = []
-    items = cfg.items() if isinstance(cfg, dict) else enumerate(cfg) if isinstance(
-        cfg, (list, tuple)) else []
+    items = cfg.items() if isinstance(
+        cfg, dict) else enumerate(cfg) if isinstance(cfg, (list, tuple)) else []
     for key, value in items:
         dotted = f'{prefix}.{key}' if prefix else str(key)
         if isinstance(value, str) and CKPT_REF.match(value):
@@ -76,7 +76,9 @@ def relocate(path: str, work_root: Optional[str]) -> str:
     return osp.join(work_root, match.group('rel'), match.group('file')) if match else path
 
 
-def resolve_chain(config: str, repo_root: str, work_root: Optional[str] = None,
+def resolve_chain(config: str,
+                  repo_root: str,
+                  work_root: Optional[str] = None,
                   load=None) -> List[Step]:
     """Steps to run for ``config`` (a path relative to ``repo_root``), prerequisites first."""
     if load is None:
@@ -96,8 +98,10 @@ def resolve_chain(config: str, repo_root: str, work_root: Optional[str] = None,
             return
         visiting[cfg_path] = False
         cfg = load(cfg_path)
-        step = Step(cfg_path, mirrored_work_dir(cfg_path, work_root),
-                    max_epochs=(cfg.get('train_cfg') or {}).get('max_epochs'))
+        step = Step(
+            cfg_path,
+            mirrored_work_dir(cfg_path, work_root),
+            max_epochs=(cfg.get('train_cfg') or {}).get('max_epochs'))
         for key, path in find_checkpoint_references(cfg):
             producer = producer_of(path, repo_root)
             step.references.append(Reference(key, path, producer))

@@ -50,9 +50,11 @@ from .safe_unpickle import UnsafePickleError, load_first_pickled_value
 
 TRUST_TOOL = 'tools/model_converters/trust_checkpoint.py'
 
-__all__ = ['CorruptCheckpointError', 'UnsafeCheckpointError', 'safe_load', 'check_container',
-           'check_structure', 'is_remote', 'resolve_remote', 'fetch_remote', 'install_safe_loader',
-           'SAFE_GLOBALS']
+__all__ = [
+    'CorruptCheckpointError', 'UnsafeCheckpointError', 'safe_load', 'check_container',
+    'check_structure', 'is_remote', 'resolve_remote', 'fetch_remote', 'install_safe_loader',
+    'SAFE_GLOBALS'
+]
 
 
 class CorruptCheckpointError(CheckpointError):
@@ -98,8 +100,8 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
 
 
 #: the non-tensor types an mmengine checkpoint may contain
-SAFE_GLOBALS: List[Any] = ([HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr')] +
-                           _numpy_globals())
+SAFE_GLOBALS: List[Any] = ([HistoryBuffer,
+                            (_history_buffer_getattr, 'builtins.getattr')] + _numpy_globals())
 
 
 # --------------------------------------------------------------------------- messages
@@ -119,8 +121,7 @@ def _unsafe(path: str, name: str) -> UnsafeCheckpointError:
         '--i-trust-this-file` and use OUT.pth.')
 
 
-_GLOBAL_RE = (re.compile(r'Unsupported global: GLOBAL ([^\s]+)'),
-              re.compile(r'GLOBAL ([^\s]+)'))
+_GLOBAL_RE = (re.compile(r'Unsupported global: GLOBAL ([^\s]+)'), re.compile(r'GLOBAL ([^\s]+)'))
 _DOTTED = re.compile(r'[A-Za-z_]\w*(\.[A-Za-z_]\w*)+')
 
 
@@ -203,8 +204,9 @@ def check_container(path: str) -> str:
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as e:
             raise _corrupt(path, f'a damaged zip archive: {e}') from e
         if damaged is not None:
-            raise _corrupt(path, f'the archive member {damaged} fails its CRC-32 check: the file '
-                           'was damaged after it was written')
+            raise _corrupt(
+                path, f'the archive member {damaged} fails its CRC-32 check: the file '
+                'was damaged after it was written')
         return 'zip'
     with open(path, 'rb') as f:
         head = f.read(64)
@@ -235,24 +237,28 @@ def check_structure(checkpoint: Any, path: str) -> Any:
     checkpoints such as ``{'model': ..., 'epoch': ...}``, which the converters handle).
     """
     if not isinstance(checkpoint, dict):
-        raise _corrupt(path, f'it holds a {type(checkpoint).__name__}, not a dict; a checkpoint '
-                       "is an mmengine checkpoint with 'state_dict' or a model's state_dict()")
+        raise _corrupt(
+            path, f'it holds a {type(checkpoint).__name__}, not a dict; a checkpoint '
+            "is an mmengine checkpoint with 'state_dict' or a model's state_dict()")
     if 'state_dict' in checkpoint:
         state, where = checkpoint['state_dict'], "'state_dict'"
         if not isinstance(state, dict):
-            raise _corrupt(path, f"its 'state_dict' is a {type(state).__name__}, not a dict of "
-                           'tensors')
+            raise _corrupt(
+                path, f"its 'state_dict' is a {type(state).__name__}, not a dict of "
+                'tensors')
     elif _is_state_dict_like(checkpoint):
         state, where = checkpoint, 'the state dict'
     else:
         return checkpoint
-    bad = [(k, v) for k, v in state.items()
-           if not isinstance(k, str) or not (isinstance(v, torch.Tensor) or
-                                             k.endswith('_extra_state'))]
+    bad = [
+        (k, v) for k, v in state.items()
+        if not isinstance(k, str) or not (isinstance(v, torch.Tensor) or k.endswith('_extra_state'))
+    ]
     if bad:
         key, value = bad[0]
-        raise _corrupt(path, f'{len(bad)} of the {len(state)} entries of {where} are not tensors, '
-                       f'e.g. {key!r} holds a {type(value).__name__}')
+        raise _corrupt(
+            path, f'{len(bad)} of the {len(state)} entries of {where} are not tensors, '
+            f'e.g. {key!r} holds a {type(value).__name__}')
     return checkpoint
 
 
@@ -267,8 +273,8 @@ _HASH_IN_NAME = re.compile(r'-([a-f0-9]{8,64})\.[A-Za-z0-9]+$')
 
 def is_remote(path: Any) -> bool:
     """Whether ``path`` names a scheme other than a local file (handled or refused)."""
-    return isinstance(path, str) and (path.startswith(REMOTE_PREFIXES) or any(
-        re.match(p, path) for p in REFUSED_PREFIXES))
+    return isinstance(path, str) and (path.startswith(REMOTE_PREFIXES)
+                                      or any(re.match(p, path) for p in REFUSED_PREFIXES))
 
 
 def _zoo_lookup(table: dict, name: str, scheme: str) -> str:
@@ -389,8 +395,8 @@ def _load_local(path: str, map_location: Any, structure: bool) -> Any:
         if name is not None and container == 'zip' and _DOTTED.fullmatch(name):
             # the archive passed its CRC check: not damage, an object of code not installed here
             raise _unsafe(path, f'{name} (which cannot be imported here)') from e
-        detail = (f'it refers to {name}, which exists nowhere here' if name else
-                  _torch_error_summary(e))
+        detail = (f'it refers to {name}, which exists nowhere here'
+                  if name else _torch_error_summary(e))
         raise _corrupt(path, detail) from e
     except Exception as e:  # noqa: BLE001 - torch raises many types on damaged data
         raise _corrupt(path, _torch_error_summary(e)) from e
@@ -451,10 +457,10 @@ def load_from_refused_scheme(filename: str, map_location: Any = None) -> Any:
 def install_safe_loader() -> None:
     """Route every scheme of mmengine's checkpoint loading through :func:`safe_load`."""
     CheckpointLoader.register_scheme(prefixes='', loader=load_from_local_safe, force=True)
-    CheckpointLoader.register_scheme(prefixes=list(REMOTE_PREFIXES), loader=load_from_remote_safe,
-                                     force=True)
-    CheckpointLoader.register_scheme(prefixes=list(REFUSED_PREFIXES),
-                                     loader=load_from_refused_scheme, force=True)
+    CheckpointLoader.register_scheme(
+        prefixes=list(REMOTE_PREFIXES), loader=load_from_remote_safe, force=True)
+    CheckpointLoader.register_scheme(
+        prefixes=list(REFUSED_PREFIXES), loader=load_from_refused_scheme, force=True)
 
 
 install_safe_loader()

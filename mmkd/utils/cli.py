@@ -45,8 +45,10 @@ def _setup_cpu_distributed(cfg) -> None:
     if cfg.launcher == 'pytorch' and not torch_dist.is_initialized():
         timeout = cfg.env_cfg.dist_cfg.get('timeout', GLOO_TIMEOUT_S)
         torch_dist.init_process_group(backend='gloo', timeout=timedelta(seconds=timeout))
-    wrapper = dict(type='MMDistributedDataParallel', broadcast_buffers=False,
-                   find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper = dict(
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
     wrapper.update(cfg.get('model_wrapper_cfg') or {})
     wrapper['device_ids'] = None
     if cfg.get('sync_bn'):
@@ -54,8 +56,8 @@ def _setup_cpu_distributed(cfg) -> None:
         cfg.sync_bn = None
         separate = wrapper['type'] in ('MMSeparateDistributedDataParallel',
                                        'CPUSyncSeparateDistributedDataParallel')
-        wrapper['type'] = ('CPUSyncSeparateDistributedDataParallel' if separate else
-                           'CPUSyncDistributedDataParallel')
+        wrapper['type'] = ('CPUSyncSeparateDistributedDataParallel'
+                           if separate else 'CPUSyncDistributedDataParallel')
     cfg.model_wrapper_cfg = wrapper
 
 
@@ -81,9 +83,10 @@ def explain_unknown_type(error: KeyError):
                 node = node.parent
     close = difflib.get_close_matches(name, sorted(known), n=5, cutoff=0.5)
     hint = f' Did you mean: {", ".join(close)}?' if close else ''
-    mmkd_own = sorted(k for reg in vars(registries).values()
-                      if isinstance(reg, Registry) and reg.name == kind and reg.scope == 'mmkd'
-                      for k in reg.module_dict)
+    mmkd_own = sorted(
+        k for reg in vars(registries).values()
+        if isinstance(reg, Registry) and reg.name == kind and reg.scope == 'mmkd'
+        for k in reg.module_dict)
     listing = f' mmkd\'s own {kind} types: {", ".join(mmkd_own)}.' if mmkd_own else ''
     return MMKDUserError(f'Unknown {kind} type {name!r} in the config.{hint}{listing}')
 
@@ -94,23 +97,27 @@ class CfgOptionsAction(DictAction):
     def __call__(self, parser, namespace, values, option_string=None):
         for kv in values or []:
             if '=' not in kv or kv.startswith('='):
-                report_and_exit(ConfigError(
-                    f'{option_string} {kv!r}: every item must be KEY=VALUE, e.g. '
-                    f'train_cfg.max_epochs=2 or model.teacher_ckpt=PATH (no spaces around =).'))
+                report_and_exit(
+                    ConfigError(
+                        f'{option_string} {kv!r}: every item must be KEY=VALUE, e.g. '
+                        f'train_cfg.max_epochs=2 or model.teacher_ckpt=PATH (no spaces around =).'))
         super().__call__(parser, namespace, values, option_string)
 
 
 def check_tool_args(args) -> None:
     """Command-line choices that cannot work on this machine, before anything is loaded."""
     launcher = getattr(args, 'launcher', 'none')
-    needs = dict(pytorch=('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'),
-                 slurm=('SLURM_PROCID', 'SLURM_NTASKS'),
-                 mpi=('OMPI_COMM_WORLD_RANK', 'OMPI_COMM_WORLD_SIZE')).get(launcher, ())
+    needs = dict(
+        pytorch=('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'),
+        slurm=('SLURM_PROCID', 'SLURM_NTASKS'),
+        mpi=('OMPI_COMM_WORLD_RANK', 'OMPI_COMM_WORLD_SIZE')).get(launcher, ())
     missing = [k for k in needs if k not in os.environ]
     if missing:
-        how = dict(pytorch='torchrun: tools/dist_train.sh CONFIG NUM_PROCESSES (or '
-                   'tools/dist_test.sh)', slurm='srun: tools/slurm_train.sh',
-                   mpi='mpirun').get(launcher)
+        how = dict(
+            pytorch='torchrun: tools/dist_train.sh CONFIG NUM_PROCESSES (or '
+            'tools/dist_test.sh)',
+            slurm='srun: tools/slurm_train.sh',
+            mpi='mpirun').get(launcher)
         raise ConfigError(f'--launcher {launcher} needs the environment its launcher sets '
                           f'({", ".join(missing)} missing): start it with {how}. For one '
                           'process, drop --launcher.')

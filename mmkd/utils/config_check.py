@@ -29,14 +29,14 @@ from typing import Iterable, List, Optional, Tuple
 from .errors import ConfigError
 
 #: top-level keys mmengine's Config/Runner read (``Runner.from_cfg`` and ``Runner.__init__``)
-RUNNER_KEYS = (
-    'model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'train_cfg',
-    'val_cfg', 'test_cfg', 'auto_scale_lr', 'optim_wrapper', 'param_scheduler', 'val_evaluator',
-    'test_evaluator', 'default_hooks', 'custom_hooks', 'data_preprocessor', 'load_from', 'resume',
-    'launcher', 'env_cfg', 'log_processor', 'log_level', 'visualizer', 'default_scope',
-    'randomness', 'experiment_name', 'model_wrapper_cfg', 'sync_bn', 'find_unused_parameters',
-    'activation_checkpointing', 'efficient_conv_bn_eval', 'compile', 'strategy', 'runner_type',
-    'custom_imports', '_base_')
+RUNNER_KEYS = ('model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_dataloader',
+               'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr', 'optim_wrapper',
+               'param_scheduler', 'val_evaluator', 'test_evaluator', 'default_hooks',
+               'custom_hooks', 'data_preprocessor', 'load_from', 'resume', 'launcher', 'env_cfg',
+               'log_processor', 'log_level', 'visualizer', 'default_scope', 'randomness',
+               'experiment_name', 'model_wrapper_cfg', 'sync_bn', 'find_unused_parameters',
+               'activation_checkpointing', 'efficient_conv_bn_eval', 'compile', 'strategy',
+               'runner_type', 'custom_imports', '_base_')
 #: top-level keys mmkd code reads itself; a module that reads a new one adds it here
 MMKD_KEYS = ['launcher']
 #: variables the shipped base configs define for use inside the file (read only while parsing)
@@ -167,12 +167,14 @@ def accepted_arguments(obj) -> Tuple[List[str], bool]:
             params = list(inspect.signature(obj).parameters.values())
         except (TypeError, ValueError):
             return [], True
-        return ([p.name for p in params if p.kind in kinds],
-                any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params))
+        return ([p.name for p in params
+                 if p.kind in kinds], any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params))
     return [], True
 
 
-def describe_unknown(name: str, unknown: Iterable[str], accepted: Iterable[str],
+def describe_unknown(name: str,
+                     unknown: Iterable[str],
+                     accepted: Iterable[str],
                      where: str = '') -> str:
     """``KDLoss (model.distill_losses.kd) has no argument 'temperature'. KDLoss accepts: ...``"""
     accepted = [a for a in accepted if a not in RUNTIME_ARGS and not a.startswith('_')]
@@ -205,7 +207,11 @@ class _ArgumentChecker:
         self.r = _registries()
         self.problems: List[str] = []
 
-    def check(self, cfg: dict, registry, where: str, extra: Iterable[str] = (),
+    def check(self,
+              cfg: dict,
+              registry,
+              where: str,
+              extra: Iterable[str] = (),
               default_type=None) -> None:
         if not isinstance(cfg, dict):
             return
@@ -219,8 +225,9 @@ class _ArgumentChecker:
         unknown = [k for k in cfg if k not in allowed]
         if unknown:
             name = getattr(obj, '__name__', str(cfg.get('type')))
-            self.problems.append(describe_unknown(name, unknown, list(accepted) + list(extra),
-                                                  where))
+            self.problems.append(
+                describe_unknown(name, unknown,
+                                 list(accepted) + list(extra), where))
 
     # ---------------------------------------------------------------- models
     def model(self, cfg, where: str) -> None:
@@ -265,13 +272,18 @@ class _ArgumentChecker:
         if not isinstance(cfg, dict):
             return
         from torch.utils.data import DataLoader
-        self.check({k: v for k, v in cfg.items() if k != 'type'}, None, where,
-                   extra=('num_batch_per_epoch', ), default_type=DataLoader)
+        self.check({
+            k: v
+            for k, v in cfg.items() if k != 'type'
+        },
+                   None,
+                   where,
+                   extra=('num_batch_per_epoch', ),
+                   default_type=DataLoader)
         self.dataset(cfg.get('dataset'), f'{where}.dataset')
         for key in ('sampler', 'batch_sampler'):
             if isinstance(cfg.get(key), dict):
-                self.check(cfg[key], self.r.DATA_SAMPLERS, f'{where}.{key}',
-                           extra=('seed', ))
+                self.check(cfg[key], self.r.DATA_SAMPLERS, f'{where}.{key}', extra=('seed', ))
 
     def dataset(self, cfg, where: str) -> None:
         if isinstance(cfg, (list, tuple)):
@@ -331,8 +343,11 @@ class _ArgumentChecker:
             schedulers = [schedulers]
         for i, s in enumerate(schedulers or []):
             if isinstance(s, dict):
-                self.check(s, r.PARAM_SCHEDULERS, f'param_scheduler.{i}',
-                           extra=('convert_to_iter_based', ))
+                self.check(
+                    s,
+                    r.PARAM_SCHEDULERS,
+                    f'param_scheduler.{i}',
+                    extra=('convert_to_iter_based', ))
         for name, hook in (cfg.get('default_hooks') or {}).items():
             self.check(hook, r.HOOKS, f'default_hooks.{name}', extra=('priority', ))
         for i, hook in enumerate(cfg.get('custom_hooks') or []):
@@ -347,8 +362,7 @@ class _ArgumentChecker:
         randomness = cfg.get('randomness')
         if isinstance(randomness, dict):
             from mmengine.runner import Runner
-            self.check(randomness, None, 'randomness',
-                       default_type=Runner.set_randomness)
+            self.check(randomness, None, 'randomness', default_type=Runner.set_randomness)
 
 
 def check_arguments(cfg) -> None:
@@ -389,8 +403,8 @@ def explain_unexpected_keyword(error: TypeError) -> Optional[ConfigError]:
     if obj is None:  # not a registered type: a bug rather than a config mistake
         return None
     accepted = accepted_arguments(obj)[0]
-    return ConfigError(describe_unknown(name, [m.group(1)], accepted) +
-                       ' Fix the config or --cfg-options.')
+    return ConfigError(
+        describe_unknown(name, [m.group(1)], accepted) + ' Fix the config or --cfg-options.')
 
 
 # ---------------------------------------------------------------------------- values
@@ -403,8 +417,8 @@ def check_values(cfg) -> None:
             raise ConfigError(f'train_cfg.{key}={value}: nothing would be trained; set '
                               f'train_cfg.{key} to a positive number.')
     timeout = ((cfg.get('env_cfg') or {}).get('dist_cfg') or {}).get('timeout')
-    if timeout is not None and (isinstance(timeout, bool) or
-                                not isinstance(timeout, (int, float)) or timeout <= 0):
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or timeout <= 0):
         raise ConfigError(f'env_cfg.dist_cfg.timeout={timeout!r}: set the collective timeout in '
                           'seconds, a positive number (e.g. 600).')
     for where, lr in _learning_rates(cfg.get('optim_wrapper')):
@@ -460,8 +474,10 @@ def _similar_configs(path: str) -> str:
 
     from mmkd.models.distillers.builder_utils import PACKAGE_ROOT
     root = osp.join(PACKAGE_ROOT, 'configs')
-    names = [osp.relpath(p, PACKAGE_ROOT)
-             for p in glob.glob(osp.join(root, '**', '*.py'), recursive=True)]
+    names = [
+        osp.relpath(p, PACKAGE_ROOT)
+        for p in glob.glob(osp.join(root, '**', '*.py'), recursive=True)
+    ]
     target = osp.normpath(path)
     close = difflib.get_close_matches(target, names, n=3, cutoff=0.6)
     if not close:  # the same file name in another folder

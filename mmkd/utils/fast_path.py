@@ -46,8 +46,11 @@ def use_device_augmentation(cfg) -> None:
             raise ConfigError('--device-aug only knows horizontal flips; drop --device-aug.')
         padding = pad['padding'] if pad is not None else (crop.get('padding') or 0)
         padding_mode = pad.get('padding_mode', 'constant') if pad is not None else 'constant'
-        draw = dict(type='DrawCropFlip', crop_size=size, padding=padding,
-                    flip_prob=float(flip.get('prob', 0.5)) if flip else 0.0)
+        draw = dict(
+            type='DrawCropFlip',
+            crop_size=size,
+            padding=padding,
+            flip_prob=float(flip.get('prob', 0.5)) if flip else 0.0)
         rewritten = []
         for t in pipeline:
             if t is crop:
@@ -70,8 +73,11 @@ def use_device_augmentation(cfg) -> None:
                                         'BatchAugmentClsDataPreprocessor'):
         raise ConfigError(f'--device-aug replaces the data preprocessor, but this config uses '
                           f'{preprocessor["type"]}; drop --device-aug.')
-    preprocessor.update(type='BatchAugmentClsDataPreprocessor', crop_size=draw['crop_size'],
-                        padding=draw['padding'], padding_mode=padding_mode)
+    preprocessor.update(
+        type='BatchAugmentClsDataPreprocessor',
+        crop_size=draw['crop_size'],
+        padding=draw['padding'],
+        padding_mode=padding_mode)
     cfg.model.data_preprocessor = preprocessor
 
 

@@ -60,9 +60,14 @@ def _parse_model(entry, where) -> MetafileModel:
             source = dict(_require(meta, 'Source', f'{where} Metadata'))
             break
     return MetafileModel(
-        name=name, collection=_require(entry, 'In Collection', where),
-        config=_require(entry, 'Config', where), teacher=meta.get('Teacher'),
-        student=meta.get('Student'), metadata=dict(meta), top1=top1, source=source)
+        name=name,
+        collection=_require(entry, 'In Collection', where),
+        config=_require(entry, 'Config', where),
+        teacher=meta.get('Teacher'),
+        student=meta.get('Student'),
+        metadata=dict(meta),
+        top1=top1,
+        source=source)
 
 
 def load_metafile(path: str) -> List[MetafileModel]:

@@ -19,8 +19,10 @@ from .errors import CheckpointError
 #: optimizer settings compared between the config and the checkpoint on resume
 OPTIMIZER_KEYS = ('momentum', 'weight_decay', 'dampening', 'nesterov', 'betas', 'eps', 'alpha')
 #: scheduler state that describes progress, not the schedule's shape
-SCHEDULE_PROGRESS_KEYS = {'base_values', 'last_step', '_global_step', '_last_value', 'verbose',
-                          '_get_value_called_within_step', 'last_epoch', '_step_count'}
+SCHEDULE_PROGRESS_KEYS = {
+    'base_values', 'last_step', '_global_step', '_last_value', 'verbose',
+    '_get_value_called_within_step', 'last_epoch', '_step_count'
+}
 
 
 def is_complete_checkpoint(path: str) -> bool:
@@ -140,9 +142,9 @@ def check_training_checkpoint(checkpoint: Any, filename: str, runner) -> None:
     if not missing:
         return
     name = osp.basename(filename)
-    kind = ('a best checkpoint (weights only)' if name.startswith('best_') else
-            'a student-only checkpoint' if name.startswith('student_') else
-            'not a training checkpoint')
+    kind = (
+        'a best checkpoint (weights only)' if name.startswith('best_') else
+        'a student-only checkpoint' if name.startswith('student_') else 'not a training checkpoint')
     raise CheckpointError(
         f'Cannot --resume {filename}: it is {kind}, without {", ".join(missing)}. --resume '
         'continues an interrupted run from one of its epoch_*.pth/iter_*.pth files (or '

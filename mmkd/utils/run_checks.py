@@ -62,8 +62,8 @@ def check_labels(labels: np.ndarray, num_classes: Optional[int], where: str) -> 
         else:
             bad = next((v for v in labels.reshape(-1)
                         if not (isinstance(v, (int, np.integer)) or
-                                (isinstance(v, (float, np.floating)) and
-                                 float(v).is_integer()))), labels.reshape(-1)[0])
+                                (isinstance(v, (float, np.floating)) and float(v).is_integer()))),
+                       labels.reshape(-1)[0])
             bad = bad.item() if isinstance(bad, np.generic) else bad
             raise DatasetError(f'{where}: labels must be integer class indices, found {bad!r} '
                                f'({labels.dtype}). Map each class to 0..num_classes-1 in the '
@@ -114,9 +114,11 @@ def check_loader(loader, name: str, num_classes: Optional[int]) -> None:
 
 
 def check_finite_weights(model, source: str) -> None:
-    bad = [name for name, t in list(_core(model).named_parameters()) +
-           list(_core(model).named_buffers())
-           if t.is_floating_point() and not torch.isfinite(t).all()]
+    bad = [
+        name
+        for name, t in list(_core(model).named_parameters()) + list(_core(model).named_buffers())
+        if t.is_floating_point() and not torch.isfinite(t).all()
+    ]
     if bad:
         shown = ', '.join(bad[:5]) + (f' (+{len(bad) - 5} more)' if len(bad) > 5 else '')
         raise CheckpointError(
@@ -139,6 +141,7 @@ class InputChecksHook(Hook):
             check_loader(runner.val_dataloader, 'val_dataloader', n)
 
     def before_test(self, runner) -> None:
-        check_finite_weights(runner.model, f'The checkpoint {runner._load_from}'
-                             if runner._load_from else 'The model')
+        check_finite_weights(
+            runner.model,
+            f'The checkpoint {runner._load_from}' if runner._load_from else 'The model')
         check_loader(runner.test_dataloader, 'test_dataloader', model_num_classes(runner.model))

@@ -119,8 +119,10 @@ def _read_scalars(path: str, record: RunRecord) -> None:
                 record.train.append(row)
             else:  # a validation: mmengine logs it with step = epoch (epoch-based loops)
                 step = int(row.get('step', 0))
-                record.val[step] = {k: v for k, v in row.items()
-                                    if k not in ('step', 'time', 'data_time')}
+                record.val[step] = {
+                    k: v
+                    for k, v in row.items() if k not in ('step', 'time', 'data_time')
+                }
 
 
 def is_run_dir(path: str) -> bool:

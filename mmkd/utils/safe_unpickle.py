@@ -23,8 +23,9 @@ from typing import Any, BinaryIO, Callable, Dict, Tuple, Union
 
 import numpy as np
 
-__all__ = ['UnsafePickleError', 'PlainDataUnpickler', 'load_plain_pickle',
-           'load_first_pickled_value']
+__all__ = [
+    'UnsafePickleError', 'PlainDataUnpickler', 'load_plain_pickle', 'load_first_pickled_value'
+]
 
 
 class UnsafePickleError(pickle.UnpicklingError):
@@ -71,9 +72,11 @@ PLAIN_DATA_GLOBALS: Dict[Tuple[str, str], Any] = {
     ('numpy', 'ndarray'): np.ndarray,
     ('numpy', 'dtype'): np.dtype,
     ('_codecs', 'encode'): _latin1_encode,
-    **{(module, t.__name__): t
-       for module in ('builtins', '__builtin__')
-       for t in (set, frozenset, bytes, bytearray, complex)},
+    **{
+        (module, t.__name__): t
+        for module in ('builtins', '__builtin__')
+        for t in (set, frozenset, bytes, bytearray, complex)
+    },
 }
 
 

@@ -58,7 +58,9 @@ def run_seeds(script: str, argv: Sequence[str], seeds: Sequence[int], work_dir: 
         print(f'[mmkd] seed {seed}: {" ".join(cmd[1:])}', flush=True)
         status = subprocess.call(cmd)
         if status != 0:
-            print(f'[mmkd] seed {seed} failed (exit {status}); later seeds not started.',
-                  file=sys.stderr, flush=True)
+            print(
+                f'[mmkd] seed {seed} failed (exit {status}); later seeds not started.',
+                file=sys.stderr,
+                flush=True)
             return status
     return 0

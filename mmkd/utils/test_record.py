@@ -42,8 +42,10 @@ def dataset_record(dataloader_cfg, dataset=None) -> dict:
     while 'dataset' in ds_cfg and isinstance(ds_cfg['dataset'], dict):
         wrappers.append(ds_cfg.get('type'))
         ds_cfg = dict(ds_cfg['dataset'])
-    record = dict(type=ds_cfg.get('type'), data_root=ds_cfg.get('data_root'),
-                  split=ds_cfg.get('split', 'test' if ds_cfg.get('test_mode') else None))
+    record = dict(
+        type=ds_cfg.get('type'),
+        data_root=ds_cfg.get('data_root'),
+        split=ds_cfg.get('split', 'test' if ds_cfg.get('test_mode') else None))
     if wrappers:
         record['wrappers'] = wrappers
     if dataset is not None:
@@ -51,12 +53,15 @@ def dataset_record(dataloader_cfg, dataset=None) -> dict:
     return record
 
 
-def write_test_record(path: str, metrics: dict, config: str, checkpoint: str,
-                      dataset: dict) -> str:
+def write_test_record(path: str, metrics: dict, config: str, checkpoint: str, dataset: dict) -> str:
     """Write the JSON record (atomically) and return its path."""
     record = dict(
-        metrics={k: (float(v) if isinstance(v, (int, float)) else v) for k, v in metrics.items()},
-        config=osp.abspath(config), dataset=dataset,
+        metrics={
+            k: (float(v) if isinstance(v, (int, float)) else v)
+            for k, v in metrics.items()
+        },
+        config=osp.abspath(config),
+        dataset=dataset,
         checkpoint=checkpoint if is_remote(checkpoint) else osp.abspath(checkpoint),
         time=time.strftime('%Y-%m-%dT%H:%M:%S%z'))
     atomic_write_bytes((json.dumps(record, indent=2, default=str) + '\n').encode(), path)

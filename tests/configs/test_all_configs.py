@@ -43,7 +43,8 @@ from mmkd.registry import MODELS, PARAM_SCHEDULERS
 from tests.utils import ROOT, shrink_config
 
 CONFIGS = sorted(
-    osp.relpath(p, ROOT) for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+    osp.relpath(p, ROOT)
+    for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
     if f'{osp.sep}_base_{osp.sep}' not in p)
 
 
@@ -120,8 +121,8 @@ def shrunk_config(config: str, data_root: str) -> Config:
     return cfg
 
 
-class LoaderInfo(collections.namedtuple(
-        'LoaderInfo', 'dataset_len classes dataset_type num_batches batch')):
+class LoaderInfo(
+        collections.namedtuple('LoaderInfo', 'dataset_len classes dataset_type num_batches batch')):
     """What the tests need of a built dataloader: its dataset's size, class count and class,
     its length in batches and its first batch."""
 
@@ -133,16 +134,18 @@ _LOADERS = {}
 def build_loader(cfg: Config, key: str) -> LoaderInfo:
     """Build ``cfg[key]`` as the Runner does and check its first batch (once per distinct
     dataloader config: the same dict builds the same loader, seed 0)."""
-    spec = json.dumps(cfg[key].to_dict() if hasattr(cfg[key], 'to_dict') else cfg[key],
-                      sort_keys=True, default=str)
+    spec = json.dumps(
+        cfg[key].to_dict() if hasattr(cfg[key], 'to_dict') else cfg[key],
+        sort_keys=True,
+        default=str)
     if spec not in _LOADERS:
         loader = Runner.build_dataloader(copy.deepcopy(cfg[key]), seed=0)
         batch = next(iter(loader))
         assert len(batch['inputs']) == cfg[key].batch_size, key
         assert batch['inputs'][0].dim() == 3 and batch['inputs'][0].shape[0] == 3, key
         dataset = loader.dataset
-        _LOADERS[spec] = LoaderInfo(len(dataset), len(dataset.metainfo['classes']),
-                                    type(dataset), len(loader), batch)
+        _LOADERS[spec] = LoaderInfo(
+            len(dataset), len(dataset.metainfo['classes']), type(dataset), len(loader), batch)
     return _LOADERS[spec]
 
 
@@ -156,8 +159,10 @@ def build_schedulers(cfg: Config, optim_wrapper, epoch_length: int):
     """The parameter schedulers as mmengine's Runner builds them (one list per optim wrapper)."""
     if not cfg.get('param_scheduler'):
         return []
-    wrappers = (dict(optim_wrapper.items()) if isinstance(optim_wrapper, OptimWrapperDict)
-                else {None: optim_wrapper})
+    wrappers = (
+        dict(optim_wrapper.items()) if isinstance(optim_wrapper, OptimWrapperDict) else {
+            None: optim_wrapper
+        })
     train_cfg = cfg.get('train_cfg') or {}
     built = []
     for name, wrapper in wrappers.items():
@@ -170,14 +175,16 @@ def build_schedulers(cfg: Config, optim_wrapper, epoch_length: int):
                 train_cfg.get('max_iters')
             if end is not None:
                 sched.setdefault('end', end)
-            built.append(PARAM_SCHEDULERS.build(
-                sched, default_args=dict(optimizer=wrapper, epoch_length=epoch_length)))
+            built.append(
+                PARAM_SCHEDULERS.build(
+                    sched, default_args=dict(optimizer=wrapper, epoch_length=epoch_length)))
     return built
 
 
 def optimized_params(optim_wrapper):
-    wrappers = (list(optim_wrapper.values()) if isinstance(optim_wrapper, OptimWrapperDict)
-                else [optim_wrapper])
+    wrappers = (
+        list(optim_wrapper.values())
+        if isinstance(optim_wrapper, OptimWrapperDict) else [optim_wrapper])
     return {id(p) for w in wrappers for g in w.optimizer.param_groups for p in g['params']}
 
 

@@ -11,30 +11,56 @@ from mmengine.config import Config
 
 from tests.utils import ROOT
 
-TFKD = sorted(osp.relpath(p, ROOT) for p in
-              glob.glob(osp.join(ROOT, 'configs', 'tfkd', '**', '*.py'), recursive=True))
-ZOO = dict(mobilenetv2='mobilenetv2_tfkd', shufflenetv2='shufflenetv2_tfkd', resnet18='resnet18',
-           resnet50='resnet50', googlenet='googlenet', densenet121='densenet121',
-           resnext29='resnext29_8x64d')
+TFKD = sorted(
+    osp.relpath(p, ROOT)
+    for p in glob.glob(osp.join(ROOT, 'configs', 'tfkd', '**', '*.py'), recursive=True))
+ZOO = dict(
+    mobilenetv2='mobilenetv2_tfkd',
+    shufflenetv2='shufflenetv2_tfkd',
+    resnet18='resnet18',
+    resnet50='resnet50',
+    googlenet='googlenet',
+    densenet121='densenet121',
+    resnext29='resnext29_8x64d')
 
 # Tf-KD kd_experiments/*_self_teacher/params.json: student -> alpha, T, multiplier (None: missing in
 # the reference), batch
-SELF = dict(mobilenetv2=(0.95, 20, 1, 128), shufflenetv2=(0.95, 20, 1, 128),
-            resnet18=(0.95, 6, 50, 128), resnet50=(0.95, 6, None, 128),
-            googlenet=(0.4, 20, 50, 64), densenet121=(0.9, 20, 50, 100),
-            resnext29=(0.9, 20, 100, 64))
+SELF = dict(
+    mobilenetv2=(0.95, 20, 1, 128),
+    shufflenetv2=(0.95, 20, 1, 128),
+    resnet18=(0.95, 6, 50, 128),
+    resnet50=(0.95, 6, None, 128),
+    googlenet=(0.4, 20, 50, 64),
+    densenet121=(0.9, 20, 50, 100),
+    resnext29=(0.9, 20, 100, 64))
 # Tf-KD base_experiments/base_*/params.json: model -> reg_alpha, reg_temperature, multiplier (None:
 # missing), batch
-REG = dict(mobilenetv2=(0.95, 40, 1, 128), shufflenetv2=(0.95, 10, 1, 128),
-           resnet18=(0.1, 20, 100, 128), googlenet=(0.1, 40, 50, 64),
-           densenet121=(0.1, 40, None, 128), resnext29=(0.5, 40, None, 64))
-BASE_BATCH = dict(mobilenetv2=128, shufflenetv2=128, resnet18=128, resnet50=64, googlenet=64,
-                  densenet121=128, resnext29=64)
+REG = dict(
+    mobilenetv2=(0.95, 40, 1, 128),
+    shufflenetv2=(0.95, 10, 1, 128),
+    resnet18=(0.1, 20, 100, 128),
+    googlenet=(0.1, 40, 50, 64),
+    densenet121=(0.1, 40, None, 128),
+    resnext29=(0.5, 40, None, 64))
+BASE_BATCH = dict(
+    mobilenetv2=128,
+    shufflenetv2=128,
+    resnet18=128,
+    resnet50=64,
+    googlenet=64,
+    densenet121=128,
+    resnext29=64)
 # Tf-KD README De-KD figure: (teacher, student) -> kept epoch of the teacher, alpha, T
-DEKD = {('resnet18', 'mobilenetv2'): (1, 0.95), ('resnet18', 'shufflenetv2'): (1, 0.95),
-        ('resnet50', 'mobilenetv2'): (51, 0.95), ('resnet50', 'shufflenetv2'): (51, 0.95),
-        ('resnet50', 'resnet18'): (51, 0.6), ('resnext29', 'mobilenetv2'): (51, 0.95),
-        ('resnext29', 'shufflenetv2'): (51, 0.95), ('resnext29', 'resnet18'): (51, 0.6)}
+DEKD = {
+    ('resnet18', 'mobilenetv2'): (1, 0.95),
+    ('resnet18', 'shufflenetv2'): (1, 0.95),
+    ('resnet50', 'mobilenetv2'): (51, 0.95),
+    ('resnet50', 'shufflenetv2'): (51, 0.95),
+    ('resnet50', 'resnet18'): (51, 0.6),
+    ('resnext29', 'mobilenetv2'): (51, 0.95),
+    ('resnext29', 'shufflenetv2'): (51, 0.95),
+    ('resnext29', 'resnet18'): (51, 0.6)
+}
 # Tf-KD README Re-KD figure: the normal-KD and the reversed direction of each row
 RE_KD_ROWS = [('resnet18', 'mobilenetv2'), ('resnet18', 'shufflenetv2'),
               ('resnet50', 'mobilenetv2'), ('resnet50', 'shufflenetv2'),
@@ -72,8 +98,8 @@ def test_recipe_and_consistency(rel):
     sched = {s['type']: s for s in cfg.param_scheduler}
     assert sched['MultiStepLR']['milestones'] == [60, 120, 160]
     assert sched['MultiStepLR']['gamma'] == 0.2
-    assert sched['LinearWarmUpLR'] == dict(type='LinearWarmUpLR', by_epoch=True, begin=0, end=1,
-                                           convert_to_iter_based=True)
+    assert sched['LinearWarmUpLR'] == dict(
+        type='LinearWarmUpLR', by_epoch=True, begin=0, end=1, convert_to_iter_based=True)
     opt = cfg.optim_wrapper.optimizer
     assert (opt.type, opt.momentum, opt.weight_decay, opt.nesterov) == ('SGD', 0.9, 5e-4, False)
     batch = cfg.train_dataloader.batch_size
@@ -158,9 +184,11 @@ def test_rekd_uses_alpha_06_and_kd_095():
 def test_generator_reproduces_the_configs(tmp_path):
     out = str(tmp_path / 'tfkd')
     subprocess.run([sys.executable, 'tools/dev/generate_tfkd_configs.py', '--out', out],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    generated = sorted(osp.relpath(p, out) for p in glob.glob(osp.join(out, '**', '*.py'),
-                                                              recursive=True))
+                   cwd=ROOT,
+                   check=True,
+                   stdout=subprocess.DEVNULL)
+    generated = sorted(
+        osp.relpath(p, out) for p in glob.glob(osp.join(out, '**', '*.py'), recursive=True))
     assert generated == sorted(osp.relpath(p, 'configs/tfkd') for p in TFKD)
     for rel in generated:
         with open(osp.join(out, rel)) as a, open(osp.join(ROOT, 'configs/tfkd', rel)) as b:

@@ -47,8 +47,10 @@ def test_missing_dataset_offline_names_folder_and_archive(tmp_path):
 
 
 def test_download_failure_is_one_clear_message(tmp_path, monkeypatch):
+
     def offline(url, dst, md5, timeout=60.0):
         raise OSError('Network is unreachable')
+
     monkeypatch.setattr(archive_module, 'download', offline)
     with pytest.raises(DatasetError, match='Could not download .*cifar-100-python.tar.gz'):
         CIFAR100(data_root=str(tmp_path), download=True)
@@ -89,8 +91,8 @@ def test_archive_escaping_the_folder_is_not_extracted(tmp_path, monkeypatch):
     write_tiny_cifar(str(tmp_path / 'src'), train_per_class=1, test_per_class=1)
     root = tmp_path / 'data'
     root.mkdir()
-    archive = _make_archive(str(tmp_path / 'src'), str(root / 'cifar-100-python.tar.gz'),
-                            extra_member='../escaped.txt')
+    archive = _make_archive(
+        str(tmp_path / 'src'), str(root / 'cifar-100-python.tar.gz'), extra_member='../escaped.txt')
     monkeypatch.setattr(CIFAR100, 'tgz_md5', file_md5(archive))
     with pytest.raises(DatasetError, match='outside'):
         CIFAR100(data_root=str(root), download=False)

@@ -23,8 +23,10 @@ class TinyDataset(BaseDataset):
         super().__init__(ann_file='', pipeline=[PackInputs(meta_keys=meta_keys)], **kwargs)
 
     def load_data_list(self):
-        return [dict(img=np.full((4, 4, 3), i, dtype=np.uint8), gt_label=int(y))
-                for i, y in enumerate(self._labels)]
+        return [
+            dict(img=np.full((4, 4, 3), i, dtype=np.uint8), gt_label=int(y))
+            for i, y in enumerate(self._labels)
+        ]
 
 
 def _wrap(**kwargs):
@@ -48,7 +50,7 @@ def test_exact_mode_positive_first_negatives_other_classes():
         item = ds[i]
         sample = item['data_samples']
         c = sample.contrast_idx
-        assert isinstance(c, torch.Tensor) and c.dtype == torch.int64 and c.shape == (6,)
+        assert isinstance(c, torch.Tensor) and c.dtype == torch.int64 and c.shape == (6, )
         assert sample.sample_idx == i
         assert int(c[0]) == i
         neg = c[1:].tolist()
@@ -74,7 +76,7 @@ def test_replacement_when_k_exceeds_pool():
     np.random.seed(2)
     ds = _wrap(nce_k=20)
     c = ds[9]['data_samples'].contrast_idx  # class 5: 10 other-class samples < 20
-    assert c.shape == (21,) and int(c[0]) == 9
+    assert c.shape == (21, ) and int(c[0]) == 9
     assert set(c[1:].tolist()) <= set(_other_class(9))
 
 
@@ -129,11 +131,11 @@ def test_build_and_errors():
     from mmkd.registry import DATASETS
     from mmkd.utils import register_all_modules
     register_all_modules()
-    ds = DATASETS.build(dict(type='CRDInstanceSampleDataset', dataset=TinyDataset(), nce_k=3,
-                             mode='relax'))
+    ds = DATASETS.build(
+        dict(type='CRDInstanceSampleDataset', dataset=TinyDataset(), nce_k=3, mode='relax'))
     assert isinstance(ds, CRDInstanceSampleDataset) and ds.mode == 'relax'
     lazy = CRDInstanceSampleDataset(TinyDataset(), nce_k=3, lazy_init=True)
-    assert lazy[0]['data_samples'].contrast_idx.shape == (4,)
+    assert lazy[0]['data_samples'].contrast_idx.shape == (4, )
     with pytest.raises(ValueError, match='mode'):
         _wrap(mode='other')
     with pytest.raises(ValueError, match='percent'):

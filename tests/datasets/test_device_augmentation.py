@@ -12,21 +12,30 @@ from mmkd.registry import DATASETS
 from mmkd.utils.errors import ConfigError
 from mmkd.utils.fast_path import use_device_augmentation
 
-PER_SAMPLE = [dict(type='SeedAugmentation'), dict(type='RandomCrop', crop_size=32, padding=4),
-              dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-              dict(type='PackInputs')]
-DEVICE = [dict(type='SeedAugmentation'), dict(type='DrawCropFlip', crop_size=32, padding=4),
-          dict(type='PackInputs', meta_keys=('sample_idx', 'crop_offset', 'flip'))]
+PER_SAMPLE = [
+    dict(type='SeedAugmentation'),
+    dict(type='RandomCrop', crop_size=32, padding=4),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs')
+]
+DEVICE = [
+    dict(type='SeedAugmentation'),
+    dict(type='DrawCropFlip', crop_size=32, padding=4),
+    dict(type='PackInputs', meta_keys=('sample_idx', 'crop_offset', 'flip'))
+]
 
 
 def _dataset(root, pipeline):
-    return DATASETS.build(dict(type='CIFAR100', data_root=root, split='train',
-                               pipeline=pipeline))
+    return DATASETS.build(dict(type='CIFAR100', data_root=root, split='train', pipeline=pipeline))
 
 
-REFLECT = [dict(type='SeedAugmentation'), dict(type='PadBorder', padding=4, padding_mode='reflect'),
-           dict(type='RandomCrop', crop_size=32),
-           dict(type='RandomFlip', prob=0.5, direction='horizontal'), dict(type='PackInputs')]
+REFLECT = [
+    dict(type='SeedAugmentation'),
+    dict(type='PadBorder', padding=4, padding_mode='reflect'),
+    dict(type='RandomCrop', crop_size=32),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs')
+]
 
 
 @pytest.mark.parametrize('seed, epoch, mode', [(0, 0, 'constant'), (7, 3, 'constant'),
@@ -37,10 +46,13 @@ def test_device_path_equals_per_sample_pipeline(tiny_cifar_root, seed, epoch, mo
     indices = [SeededIndex(i, seed, epoch) for i in range(len(reference))]
     expected = torch.stack([reference[i]['inputs'] for i in indices])
     items = [device[i] for i in indices]
-    pre = BatchAugmentClsDataPreprocessor(num_classes=100, mean=[0.] * 3, std=[1.] * 3,
-                                          padding_mode=mode)
-    out = pre(dict(inputs=[it['inputs'] for it in items],
-                   data_samples=[it['data_samples'] for it in items]), training=True)
+    pre = BatchAugmentClsDataPreprocessor(
+        num_classes=100, mean=[0.] * 3, std=[1.] * 3, padding_mode=mode)
+    out = pre(
+        dict(
+            inputs=[it['inputs'] for it in items],
+            data_samples=[it['data_samples'] for it in items]),
+        training=True)
     assert out['inputs'].shape == expected.shape
     assert torch.equal(out['inputs'], expected.float())
     flips = [bool(it['data_samples'].flip) for it in items]
@@ -68,8 +80,7 @@ def test_draws_are_uniform_offsets_and_fair_flips(tiny_cifar_root):
 
 def test_reflect_padding_mirrors_without_repeating_the_edge():
     x = torch.arange(16, dtype=torch.uint8).view(1, 1, 4, 4)
-    out = crop_flip(x, torch.tensor([0]), torch.tensor([0]), torch.tensor([False]), 4, 1,
-                    'reflect')
+    out = crop_flip(x, torch.tensor([0]), torch.tensor([0]), torch.tensor([False]), 4, 1, 'reflect')
     expected = np.pad(x.numpy(), ((0, 0), (0, 0), (1, 1), (1, 1)), mode='reflect')[..., :4, :4]
     assert torch.equal(out, torch.from_numpy(expected))
 

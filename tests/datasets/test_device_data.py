@@ -19,26 +19,38 @@ from mmkd.utils.errors import ConfigError
 from tests.tools.test_train_resume_test import TINY, data_opts
 from tests.utils import run_tool
 
-PER_SAMPLE = [dict(type='SeedAugmentation'), dict(type='RandomCrop', crop_size=32, padding=4),
-              dict(type='RandomFlip', prob=0.5, direction='horizontal'), dict(type='PackInputs')]
-REFLECT = [dict(type='SeedAugmentation'), dict(type='PadBorder', padding=4, padding_mode='reflect'),
-           dict(type='RandomCrop', crop_size=32),
-           dict(type='RandomFlip', prob=0.5, direction='horizontal'), dict(type='PackInputs')]
-DEVICE_DATA = [dict(type='SeedAugmentation'), dict(type='DrawCropFlip', crop_size=32, padding=4),
-               dict(type='DropImage'),
-               dict(type='PackInputs', meta_keys=('sample_idx', 'crop_offset', 'flip'))]
-SMALL_KD = ['model.teacher=configs/_base_/models/resnet8.py', 'model.teacher_ckpt=None',
-            'model.student=configs/_base_/models/resnet8.py']
+PER_SAMPLE = [
+    dict(type='SeedAugmentation'),
+    dict(type='RandomCrop', crop_size=32, padding=4),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs')
+]
+REFLECT = [
+    dict(type='SeedAugmentation'),
+    dict(type='PadBorder', padding=4, padding_mode='reflect'),
+    dict(type='RandomCrop', crop_size=32),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs')
+]
+DEVICE_DATA = [
+    dict(type='SeedAugmentation'),
+    dict(type='DrawCropFlip', crop_size=32, padding=4),
+    dict(type='DropImage'),
+    dict(type='PackInputs', meta_keys=('sample_idx', 'crop_offset', 'flip'))
+]
+SMALL_KD = [
+    'model.teacher=configs/_base_/models/resnet8.py', 'model.teacher_ckpt=None',
+    'model.student=configs/_base_/models/resnet8.py'
+]
 
 
 def _dataset(root, pipeline):
-    return DATASETS.build(dict(type='CIFAR100', data_root=root, split='train',
-                               pipeline=pipeline))
+    return DATASETS.build(dict(type='CIFAR100', data_root=root, split='train', pipeline=pipeline))
 
 
 def _device_batch(dataset, indices, mode, mean=(0., ) * 3, std=(1., ) * 3):
-    pre = BatchAugmentClsDataPreprocessor(num_classes=100, mean=list(mean), std=list(std),
-                                          padding_mode=mode, device_data=True)
+    pre = BatchAugmentClsDataPreprocessor(
+        num_classes=100, mean=list(mean), std=list(std), padding_mode=mode, device_data=True)
     pre.set_image_store(image_store(dataset))
     items = [dataset[i] for i in indices]
     assert all('inputs' not in it for it in items)  # the loader moves no pixels
@@ -67,11 +79,10 @@ def test_normalisation_matches_the_standard_preprocessor(tiny_cifar_root):
     reference = _dataset(tiny_cifar_root, PER_SAMPLE)
     indices = [SeededIndex(i, 1, 4) for i in range(16)]
     ref = [reference[i] for i in indices]
-    standard = ClsDataPreprocessor(num_classes=100, mean=mean, std=std)(
-        dict(inputs=[r['inputs'] for r in ref], data_samples=[r['data_samples'] for r in ref]),
-        True)
-    out, _ = _device_batch(_dataset(tiny_cifar_root, DEVICE_DATA), indices, 'constant', mean,
-                           std)
+    standard = ClsDataPreprocessor(
+        num_classes=100, mean=mean, std=std)(dict(
+            inputs=[r['inputs'] for r in ref], data_samples=[r['data_samples'] for r in ref]), True)
+    out, _ = _device_batch(_dataset(tiny_cifar_root, DEVICE_DATA), indices, 'constant', mean, std)
     assert torch.equal(out['inputs'], standard['inputs'])
 
 
@@ -103,8 +114,8 @@ def test_hook_hands_the_store_to_the_preprocessor_and_refuses_a_plain_one(tiny_c
     pre = BatchAugmentClsDataPreprocessor(num_classes=100, device_data=True)
     model = torch.nn.Module()
     model.data_preprocessor = pre
-    runner = SimpleNamespace(model=model, train_loop=SimpleNamespace(
-        dataloader=SimpleNamespace(dataset=dataset)))
+    runner = SimpleNamespace(
+        model=model, train_loop=SimpleNamespace(dataloader=SimpleNamespace(dataset=dataset)))
     with pytest.raises(ConfigError, match='no device-held images'):
         pre(dict(data_samples=[dataset[SeededIndex(0, 0, 0)]['data_samples']]), True)
     DeviceDataHook().before_train(runner)
@@ -117,8 +128,8 @@ def test_hook_hands_the_store_to_the_preprocessor_and_refuses_a_plain_one(tiny_c
 def test_flag_rewrites_kd_and_ffsd_configs_and_refuses_wrapped_datasets():
     cfg = Config.fromfile('configs/kd/resnet56_resnet20.py')
     use_device_data(cfg)
-    assert [t['type'] for t in cfg.train_dataloader.dataset.pipeline] == [
-        'SeedAugmentation', 'DrawCropFlip', 'DropImage', 'PackInputs']
+    assert [t['type'] for t in cfg.train_dataloader.dataset.pipeline
+            ] == ['SeedAugmentation', 'DrawCropFlip', 'DropImage', 'PackInputs']
     pre = cfg.model.data_preprocessor
     assert pre['type'] == 'BatchAugmentClsDataPreprocessor' and pre['device_data']
     assert pre['padding_mode'] == 'constant'
@@ -149,12 +160,16 @@ def test_device_data_trains_like_the_standard_pipeline_and_resumes_exactly(
     work = {name: str(tmp_path / name) for name in ('plain', 'straight', 'split')}
     run_tool(['tools/train.py', cfg, '--work-dir', work['plain'], '--cfg-options'] + opts +
              ['train_cfg.max_epochs=2'])
-    run_tool(['tools/train.py', cfg, '--device-data', '--work-dir', work['straight'],
-              '--cfg-options'] + opts + ['train_cfg.max_epochs=2'])
-    run_tool(['tools/train.py', cfg, '--device-data', '--work-dir', work['split'],
-              '--cfg-options'] + opts + ['train_cfg.max_epochs=1'])
-    out = run_tool(['tools/train.py', cfg, '--device-data', '--work-dir', work['split'],
-                    '--resume', '--cfg-options'] + opts + ['train_cfg.max_epochs=2']).stdout
+    run_tool(
+        ['tools/train.py', cfg, '--device-data', '--work-dir', work['straight'], '--cfg-options'] +
+        opts + ['train_cfg.max_epochs=2'])
+    run_tool(
+        ['tools/train.py', cfg, '--device-data', '--work-dir', work['split'], '--cfg-options'] +
+        opts + ['train_cfg.max_epochs=1'])
+    out = run_tool([
+        'tools/train.py', cfg, '--device-data', '--work-dir', work['split'], '--resume',
+        '--cfg-options'
+    ] + opts + ['train_cfg.max_epochs=2']).stdout
     assert 'resumed epoch: 1' in out
     plain = _weights(osp.join(work['plain'], 'epoch_2.pth'))
     straight = _weights(osp.join(work['straight'], 'epoch_2.pth'))

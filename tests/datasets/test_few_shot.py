@@ -47,8 +47,11 @@ def test_fixed_whatever_the_global_random_state():
 
 
 def test_wrapper_items_and_labels(tiny_cifar_root):
-    base = dict(type='CIFAR10', data_root=tiny_cifar_root, split='train',
-                pipeline=[dict(type='PackInputs')])
+    base = dict(
+        type='CIFAR10',
+        data_root=tiny_cifar_root,
+        split='train',
+        pipeline=[dict(type='PackInputs')])
     full = DATASETS.build(base)
     for ratio, per_class in ((0.25, 2), (0.5, 4), (0.75, 6)):
         subset = DATASETS.build(dict(type='ClassBalancedSubset', dataset=base, ratio=ratio))
@@ -68,8 +71,11 @@ def test_wrapper_items_and_labels(tiny_cifar_root):
 
 def test_tiny_datasets_fall_back_to_per_class(tiny_cifar_root):
     """2 images per class: scikit-learn cannot split at 25%; one image of every class is kept."""
-    base = dict(type='CIFAR100', data_root=tiny_cifar_root, split='train',
-                pipeline=[dict(type='PackInputs')])
+    base = dict(
+        type='CIFAR100',
+        data_root=tiny_cifar_root,
+        split='train',
+        pipeline=[dict(type='PackInputs')])
     with pytest.warns(UserWarning, match='per_class'):
         subset = ClassBalancedSubset(base, ratio=0.25)
     assert np.bincount(subset.get_gt_labels()).tolist() == [1] * 100
@@ -77,10 +83,15 @@ def test_tiny_datasets_fall_back_to_per_class(tiny_cifar_root):
 
 def test_seeded_indices_keep_seed_and_epoch(tiny_cifar_root):
     reproducible = pytest.importorskip('mmkd.datasets.reproducible')
-    base = dict(type='CIFAR10', data_root=tiny_cifar_root, split='train',
-                pipeline=[dict(type='SeedAugmentation'),
-                          dict(type='RandomCrop', crop_size=32, padding=4),
-                          dict(type='PackInputs')])
+    base = dict(
+        type='CIFAR10',
+        data_root=tiny_cifar_root,
+        split='train',
+        pipeline=[
+            dict(type='SeedAugmentation'),
+            dict(type='RandomCrop', crop_size=32, padding=4),
+            dict(type='PackInputs')
+        ])
     subset = ClassBalancedSubset(base, ratio=0.5)
     idx = reproducible.SeededIndex(3, seed=7, epoch=2)
     a, b = subset[idx], subset[reproducible.SeededIndex(3, seed=7, epoch=2)]
@@ -102,5 +113,10 @@ def test_few_shot_configs():
         teacher = 'joint' if '_star_' in osp.basename(path) else 'frozen'
         assert f'resnet56_{teacher}' in cfg.model.teacher_ckpt
         ratios.setdefault(teacher, []).append(ds.ratio)
-    assert {k: sorted(v) for k, v in ratios.items()} == {
-        'frozen': [0.25, 0.5, 0.75], 'joint': [0.25, 0.5, 0.75]}
+    assert {
+        k: sorted(v)
+        for k, v in ratios.items()
+    } == {
+        'frozen': [0.25, 0.5, 0.75],
+        'joint': [0.25, 0.5, 0.75]
+    }

@@ -58,8 +58,8 @@ def test_equals_torchvision():
     from torchvision.transforms import functional as TF
     for seed, angle in [(0, 15.0), (1, -15.0), (2, 7.3), (3, -0.4), (4, 12.9)]:
         img = image(seed)
-        expected = np.asarray(TF.rotate(Image.fromarray(img), angle,
-                                        interpolation=InterpolationMode.NEAREST, fill=0))
+        expected = np.asarray(
+            TF.rotate(Image.fromarray(img), angle, interpolation=InterpolationMode.NEAREST, fill=0))
         assert np.array_equal(rotate_like_torchvision(img, angle), expected), angle
     # torchvision's RandomRotation(15) uses the same transformation for a drawn angle
     torch.manual_seed(0)

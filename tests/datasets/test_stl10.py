@@ -60,6 +60,7 @@ def test_same_as_torchvision(stl_root):
     torchvision = pytest.importorskip('torchvision')
 
     class Unchecked(torchvision.datasets.STL10):
+
         def _check_integrity(self):
             return True
 

@@ -26,8 +26,8 @@ def tin_root(tmp_path_factory):
 
 
 def _copy(src_root, dst_root):
-    shutil.copytree(osp.join(src_root, 'tiny-imagenet-200'),
-                    osp.join(dst_root, 'tiny-imagenet-200'))
+    shutil.copytree(
+        osp.join(src_root, 'tiny-imagenet-200'), osp.join(dst_root, 'tiny-imagenet-200'))
     return osp.join(dst_root, 'tiny-imagenet-200')
 
 
@@ -49,8 +49,8 @@ def test_train_and_val_follow_imagefolder(tin_root, tmp_path):
     assert [(d['img_path'], d['gt_label']) for d in train.load_data_list()] == ref.samples
     official = _listing(val)
     # the official val: every annotation kept, labels by sorted wnid
-    ann = dict(line.split('\t')[:2] for line in open(osp.join(folder, 'val',
-                                                              'val_annotations.txt')))
+    ann = dict(
+        line.split('\t')[:2] for line in open(osp.join(folder, 'val', 'val_annotations.txt')))
     assert sorted(official) == sorted((n, wnids.index(w)) for n, w in ann.items())
     # after the re-organisation the same samples come in the same order, = ImageFolder's
     print(reorganize_val(folder))
@@ -68,8 +68,9 @@ def test_reorganisation_is_safe_and_idempotent(tin_root, tmp_path):
     report = reorganize_val(folder)
     assert 're-organised' in report
     assert sorted(os.listdir(osp.join(folder, 'val_original', 'images'))) == images
-    moved = sorted(f for d in os.listdir(osp.join(folder, 'val'))
-                   for f in os.listdir(osp.join(folder, 'val', d)))
+    moved = sorted(
+        f for d in os.listdir(osp.join(folder, 'val'))
+        for f in os.listdir(osp.join(folder, 'val', d)))
     assert moved == images
     snapshot = sorted(os.walk(folder))
     assert 'nothing to do' in reorganize_val(folder)
@@ -99,8 +100,9 @@ def test_reorganisation_refuses_unsafe_annotations(tin_root, tmp_path, bad_line)
 
 def test_reorganisation_tool(tin_root, tmp_path):
     folder = _copy(tin_root, str(tmp_path))
-    out = run_tool(['tools/dataset_converters/reorganize_tiny_imagenet_val.py', str(tmp_path),
-                    '--link']).stdout
+    out = run_tool(
+        ['tools/dataset_converters/reorganize_tiny_imagenet_val.py',
+         str(tmp_path), '--link']).stdout
     assert 're-organised' in out
     assert osp.isdir(osp.join(folder, 'val_original', 'images'))
     linked = osp.join(folder, 'val', sorted(os.listdir(osp.join(folder, 'val')))[0])

@@ -9,8 +9,10 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 @pytest.mark.slow
 def test_lint_sh_passes():
-    res = subprocess.run(['bash', osp.join('tools', 'dev', 'lint.sh')], cwd=ROOT,
-                         capture_output=True, text=True)
+    res = subprocess.run(['bash', osp.join('tools', 'dev', 'lint.sh')],
+                         cwd=ROOT,
+                         capture_output=True,
+                         text=True)
     assert res.returncode == 0, (res.stdout + res.stderr)[-6000:]
     for step in ('[lint] flake8', '[lint] isort', '[lint] yapf',
                  'generate_distill_configs.py --check'):
@@ -24,9 +26,11 @@ def test_lint_sh_fails_on_a_lint_error(tmp_path):
     cfg = osp.join(ROOT, 'setup.cfg')
     flake = subprocess.run(['flake8', '--config', cfg, str(bad)], capture_output=True, text=True)
     assert flake.returncode != 0 and 'F401' in flake.stdout and 'E401' in flake.stdout
-    isort = subprocess.run(['isort', '--settings-path', cfg, '--check-only', str(bad)],
-                           capture_output=True, text=True)
+    isort = subprocess.run(['isort', '--settings-path', cfg, '--check-only',
+                            str(bad)],
+                           capture_output=True,
+                           text=True)
     assert isort.returncode != 0
-    yapf = subprocess.run(['yapf', '--style', cfg, '--diff', str(bad)], capture_output=True,
-                          text=True)
+    yapf = subprocess.run(
+        ['yapf', '--style', cfg, '--diff', str(bad)], capture_output=True, text=True)
     assert yapf.returncode != 0 and '+x = 1' in yapf.stdout

@@ -13,8 +13,10 @@ from mmkd.utils.checkpoint import safe_load
 from tests.tools.test_train_resume_test import TINY, data_opts
 from tests.utils import run_tool
 
-SMALL_KD = ['model.teacher=configs/_base_/models/resnet8.py', 'model.teacher_ckpt=None',
-            'model.student=configs/_base_/models/resnet8.py']
+SMALL_KD = [
+    'model.teacher=configs/_base_/models/resnet8.py', 'model.teacher_ckpt=None',
+    'model.student=configs/_base_/models/resnet8.py'
+]
 
 
 def _kd_model():
@@ -40,6 +42,7 @@ def test_channels_last_hook_changes_layout_not_values():
 
 
 def test_compile_falls_back_to_eager_with_a_message():
+
     def double(x):
         return 2 * x
 
@@ -60,21 +63,21 @@ def test_compiled_networks_give_eager_outputs():
     assert [n for n, _ in networks_of(model)] == ['student', 'teacher']
     x = torch.randn(2, 3, 32, 32)
     expected = model.student.backbone.forward_features(x).final
-    compiled = compiled_or_eager(model.student.backbone.forward_features, 's',
-                                 backend='eager')
+    compiled = compiled_or_eager(model.student.backbone.forward_features, 's', backend='eager')
     torch.testing.assert_close(compiled(x).final, expected)
 
 
 @pytest.mark.slow
 def test_device_aug_trains_bit_identically_and_fast_path_runs(tiny_cifar_root, tmp_path):
     opts = TINY + data_opts(tiny_cifar_root) + SMALL_KD + [
-        'train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=48']
+        'train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=48'
+    ]
     states = {}
     for name, flags in (('plain', []), ('device', ['--device-aug']),
                         ('all', ['--device-aug', '--channels-last', '--compile'])):
         work = str(tmp_path / name)
-        run_tool(['tools/train.py', 'configs/kd/resnet56_resnet20.py', '--work-dir', work] +
-                 flags + ['--cfg-options'] + opts)
+        run_tool(['tools/train.py', 'configs/kd/resnet56_resnet20.py', '--work-dir', work] + flags +
+                 ['--cfg-options'] + opts)
         states[name] = safe_load(osp.join(work, 'epoch_1.pth'))['state_dict']
     for key, value in states['plain'].items():
         assert torch.equal(value, states['device'][key]), key  # the same images, bit for bit

@@ -24,8 +24,7 @@ class ReferenceWarmUpLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        return [base_lr * self.last_epoch / (self.total_iters + 1e-8)
-                for base_lr in self.base_lrs]
+        return [base_lr * self.last_epoch / (self.total_iters + 1e-8) for base_lr in self.base_lrs]
 
 
 def reference_lrs(base_lr, n, epochs):
@@ -52,8 +51,10 @@ def mmkd_lrs(config, n, epochs):
     cfg = Config.fromfile(config)
     model = torch.nn.Linear(2, 2)
     optim_wrapper = build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper))
-    schedulers = [PARAM_SCHEDULERS.build(dict(s), default_args=dict(
-        optimizer=optim_wrapper, epoch_length=n)) for s in cfg.param_scheduler]
+    schedulers = [
+        PARAM_SCHEDULERS.build(dict(s), default_args=dict(optimizer=optim_wrapper, epoch_length=n))
+        for s in cfg.param_scheduler
+    ]
     lrs = []
     for _ in range(epochs):
         for _ in range(n):
@@ -101,13 +102,15 @@ def test_batch_64_config_scales_lr():
 
 def test_linear_warmup_lr_explicit_iterations():
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
-    sched = PARAM_SCHEDULERS.build(dict(type='LinearWarmUpLR', by_epoch=False, begin=0, end=4),
-                                   default_args=dict(optimizer=opt))
+    sched = PARAM_SCHEDULERS.build(
+        dict(type='LinearWarmUpLR', by_epoch=False, begin=0, end=4),
+        default_args=dict(optimizer=opt))
     seen = []
     for _ in range(6):
         seen.append(opt.param_groups[0]['lr'])
         sched.step()
     assert seen == pytest.approx([0.25, 0.5, 0.75, 1.0, 1.0, 1.0])
     with pytest.raises(ValueError, match='end > begin'):
-        PARAM_SCHEDULERS.build(dict(type='LinearWarmUpLR', by_epoch=False, begin=2, end=2),
-                               default_args=dict(optimizer=opt))
+        PARAM_SCHEDULERS.build(
+            dict(type='LinearWarmUpLR', by_epoch=False, begin=2, end=2),
+            default_args=dict(optimizer=opt))

@@ -9,9 +9,11 @@ from mmkd.utils.errors import ConfigError
 def test_percentages_over_all_4n_rows_and_best_branch():
     metric = METRICS.build(dict(type='RotationSSAccuracy'))
     # 3 images, 2 branches: how many of each image's 4 rotated rows each branch gets right
-    samples = [dict(ss_correct=torch.tensor([4, 1]), ss_class_correct=torch.tensor([3, 2])),
-               dict(ss_correct=torch.tensor([2, 3]), ss_class_correct=torch.tensor([4, 0])),
-               dict(ss_correct=torch.tensor([0, 4]), ss_class_correct=torch.tensor([1, 1]))]
+    samples = [
+        dict(ss_correct=torch.tensor([4, 1]), ss_class_correct=torch.tensor([3, 2])),
+        dict(ss_correct=torch.tensor([2, 3]), ss_class_correct=torch.tensor([4, 0])),
+        dict(ss_correct=torch.tensor([0, 4]), ss_class_correct=torch.tensor([1, 1]))
+    ]
     metric.process(None, samples)
     got = metric.evaluate(3)
     rows = 12

@@ -36,8 +36,8 @@ def test_every_architecture_has_a_config_and_a_leader_config():
             assert osp.isfile(osp.join(ROOT, path)), path
 
 
-@pytest.mark.parametrize('config', [
-    c if c in QUICK else pytest.param(c, marks=pytest.mark.slow) for c in CONFIGS])
+@pytest.mark.parametrize(
+    'config', [c if c in QUICK else pytest.param(c, marks=pytest.mark.slow) for c in CONFIGS])
 def test_config_trains_one_iteration_with_the_runner(config, tiny_cifar_root, tmp_path):
     cfg = Config.fromfile(osp.join(ROOT, config))
     shrink_config(cfg, tiny_cifar_root, batch_size=2)

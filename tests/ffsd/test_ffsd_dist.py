@@ -17,12 +17,21 @@ PARTS = {'student1', 'student2', 'fusion', 'leader', 'decoder_student2', 'decode
 
 
 def dist_train(work, opts, extra=()):
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1',
-               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    proc = subprocess.run(['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', work,
-                           *extra, '--cfg-options'] + opts, cwd=ROOT, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=600)
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PORT=str(free_port()),
+        OMP_NUM_THREADS='1',
+        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    proc = subprocess.run(
+        ['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', work, *extra, '--cfg-options'] +
+        opts,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=600)
     assert proc.returncode == 0, proc.stdout[-6000:]
     return proc.stdout
 
@@ -30,13 +39,17 @@ def dist_train(work, opts, extra=()):
 @pytest.mark.slow
 def test_two_processes_equal_one_process_with_double_batch(tiny_cifar_root, tmp_path):
     common = [o for o in TINY if 'batch_size' not in o] + data_opts(tiny_cifar_root) + [
-        'val_dataloader.batch_size=50', 'randomness.seed=7',
+        'val_dataloader.batch_size=50',
+        'randomness.seed=7',
         'train_dataloader.dataset.indices=48',  # 3 iterations per epoch
         # small steps: at lr 0.1 on these random images a 1e-7 rounding difference grows
         # ~100x per step (it does between two single-process runs too), which no float
         # tolerance can bound
-        'optim_wrapper.student*.optimizer.lr=0.001', 'optim_wrapper.leader.optimizer.lr=0.001',
-        'optim_wrapper.fusion.optimizer.lr=0.001', 'optim_wrapper.decoder_*.optimizer.lr=1e-5']
+        'optim_wrapper.student*.optimizer.lr=0.001',
+        'optim_wrapper.leader.optimizer.lr=0.001',
+        'optim_wrapper.fusion.optimizer.lr=0.001',
+        'optim_wrapper.decoder_*.optimizer.lr=1e-5'
+    ]
     one, two = str(tmp_path / 'one'), str(tmp_path / 'two')
     run_tool(['tools/train.py', CONFIG, '--work-dir', one, '--cfg-options'] + common +
              ['train_dataloader.batch_size=16', 'train_cfg.max_epochs=1'])

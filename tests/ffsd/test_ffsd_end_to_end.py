@@ -40,8 +40,10 @@ def test_train_stop_resume_is_bit_exact_and_tools_test_both_files(tiny_cifar_roo
     train = ['tools/train.py', CONFIG, '--work-dir']
     run_tool(train + [straight, '--cfg-options'] + opts + ['train_cfg.max_epochs=2'])
     # stop after epoch 1 = continue a second run from the first run's epoch-1 checkpoint
-    out = run_tool(train + [split, '--resume', osp.join(straight, 'epoch_1.pth'),
-                            '--cfg-options'] + opts + ['train_cfg.max_epochs=2']).stdout
+    out = run_tool(
+        train +
+        [split, '--resume', osp.join(straight, 'epoch_1.pth'), '--cfg-options'] + opts +
+        ['train_cfg.max_epochs=2']).stdout
     assert 'resumed epoch: 1' in out
     a = safe_load(osp.join(straight, 'epoch_2.pth'))
     b = safe_load(osp.join(split, 'epoch_2.pth'))
@@ -52,8 +54,7 @@ def test_train_stop_resume_is_bit_exact_and_tools_test_both_files(tiny_cifar_roo
     assert list(a['param_schedulers']) == parts
     _assert_equal_trees(a['param_schedulers'], b['param_schedulers'], 'param_schedulers')
     for name in parts:
-        assert a['param_schedulers'][name][0]['_last_value'] == [
-            1e-3 if 'decoder' in name else 0.1]
+        assert a['param_schedulers'][name][0]['_last_value'] == [1e-3 if 'decoder' in name else 0.1]
     logs = open(sorted(__import__('glob').glob(osp.join(straight, '*', '*.log')))[-1]).read()
     for term in ('student1.loss_dml', 'student2.loss_diversity', 'student2.loss_shift_sd',
                  'fusion.loss_kd', 'leader.loss_trans_fusion', 'decoder_leader.loss_att',
@@ -62,18 +63,22 @@ def test_train_stop_resume_is_bit_exact_and_tools_test_both_files(tiny_cifar_roo
 
     # the leader is the product: student_last.pth loads strictly into the plain leader config
     student = safe_load(osp.join(straight, 'student_last.pth'))['state_dict']
-    leader = {k[len('leader.'):]: v for k, v in a['state_dict'].items()
-              if k.startswith('leader.')}
+    leader = {k[len('leader.'):]: v for k, v in a['state_dict'].items() if k.startswith('leader.')}
     _assert_equal_trees(student, leader, 'student_last')
     plain = MODELS.build(Config.fromfile('configs/ffsd/eval/resnet20_leader.py').model)
     plain.load_state_dict(student, strict=True)
 
     test_opts = TINY + data_opts(tiny_cifar_root)
-    out_plain = run_tool(['tools/test.py', 'configs/ffsd/eval/resnet20_leader.py',
-                          osp.join(straight, 'student_last.pth'), '--work-dir',
-                          str(tmp_path / 't1'), '--cfg-options'] + test_opts).stdout
-    out_full = run_tool(['tools/test.py', CONFIG, osp.join(straight, 'epoch_2.pth'),
-                         '--work-dir', str(tmp_path / 't2'), '--cfg-options'] + test_opts).stdout
+    out_plain = run_tool([
+        'tools/test.py', 'configs/ffsd/eval/resnet20_leader.py',
+        osp.join(straight, 'student_last.pth'), '--work-dir',
+        str(tmp_path / 't1'), '--cfg-options'
+    ] + test_opts).stdout
+    out_full = run_tool([
+        'tools/test.py', CONFIG,
+        osp.join(straight, 'epoch_2.pth'), '--work-dir',
+        str(tmp_path / 't2'), '--cfg-options'
+    ] + test_opts).stdout
     top1 = re.search(r'^accuracy/top1: (\d+\.\d\d)$', out_plain, re.M).group(1)
     assert re.search(rf'^accuracy/top1: {top1}$', out_full, re.M)  # the same leader
     assert re.search(r'^leader/top1: ', out_full, re.M)
@@ -82,9 +87,11 @@ def test_train_stop_resume_is_bit_exact_and_tools_test_both_files(tiny_cifar_roo
 
 @pytest.mark.slow
 def test_bad_optimizer_config_is_one_message(tiny_cifar_root, tmp_path):
-    proc = run_tool(['tools/train.py', CONFIG, '--work-dir', str(tmp_path), '--cfg-options'] +
-                    TINY + data_opts(tiny_cifar_root) + ['optim_wrapper.fusion=None'],
-                    check=False)
+    proc = run_tool(
+        ['tools/train.py', CONFIG, '--work-dir',
+         str(tmp_path), '--cfg-options'] + TINY + data_opts(tiny_cifar_root) +
+        ['optim_wrapper.fusion=None'],
+        check=False)
     assert proc.returncode == 1
     assert 'mmkd error: optim_wrapper.fusion must be a dict with an `optimizer`' in proc.stdout
     assert 'Traceback' not in proc.stdout
@@ -119,8 +126,9 @@ def test_convert_reference_ffsd_layout(tmp_path):
     # into a common-student config the trans-fusion head is dropped
     convert_checkpoint(src, str(tmp_path / 's.pth'), 'ffsd',
                        'configs/_base_/models/ffsd/resnet20.py')
-    assert not any(k.startswith('trans_fusion_module.')
-                   for k in safe_load(str(tmp_path / 's.pth'))['state_dict'])
+    assert not any(
+        k.startswith('trans_fusion_module.')
+        for k in safe_load(str(tmp_path / 's.pth'))['state_dict'])
     from mmkd.utils.errors import CheckpointError
     with pytest.raises(CheckpointError, match='Missing keys'):
         convert_checkpoint(src, str(tmp_path / 'x.pth'), 'ffsd',

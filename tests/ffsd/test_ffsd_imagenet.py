@@ -22,8 +22,10 @@ from mmkd.utils.checkpoint import safe_load
 from mmkd.utils.errors import ConfigError
 from tests.utils import ROOT, run_tool
 
-CONFIGS = {a: osp.join(ROOT, 'configs', 'ffsd', 'imagenet', f'{a}.py')
-           for a in ('resnet18', 'resnet34')}
+CONFIGS = {
+    a: osp.join(ROOT, 'configs', 'ffsd', 'imagenet', f'{a}.py')
+    for a in ('resnet18', 'resnet34')
+}
 PARTS = ['student1', 'student2', 'fusion', 'leader', 'decoder_student2', 'decoder_leader']
 
 
@@ -49,13 +51,14 @@ def test_networks_match_torchvision_and_the_reference_taps(arch):
     assert count(leader) == reference + trans_fusion_params()
     with torch.no_grad():
         out = leader.eval().forward_taps(torch.randn(1, 3, 224, 224))
-    assert [tuple(t.shape[1:]) for t in out['taps']] == [
-        (64, 56, 56), (128, 28, 28), (256, 14, 14), (512, 7, 7)]  # layer1..layer4
+    assert [tuple(t.shape[1:]) for t in out['taps']] == [(64, 56, 56), (128, 28, 28), (256, 14, 14),
+                                                         (512, 7, 7)]  # layer1..layer4
     assert tuple(out['trans'].shape) == (1, 1024, 7, 7)
     assert tuple(out['logits'].shape) == (1, 1000)
     # torchvision's init (kaiming fan_out), no zero-init of the residual BNs
-    assert all(float(m.weight.detach().min()) == 1.0 for m in student.modules()
-               if isinstance(m, torch.nn.BatchNorm2d))
+    assert all(
+        float(m.weight.detach().min()) == 1.0 for m in student.modules()
+        if isinstance(m, torch.nn.BatchNorm2d))
 
 
 def test_recipe_follows_the_reference_trainer():
@@ -73,8 +76,8 @@ def test_recipe_follows_the_reference_trainer():
     crop = next(t for t in cfg.train_pipeline if t['type'] == 'RandomResizedCrop')
     assert (crop['scale'], tuple(crop['crop_ratio_range']),
             tuple(crop['aspect_ratio_range'])) == (224, (0.08, 1.0), (3 / 4, 4 / 3))
-    assert [t['type'] for t in cfg.test_pipeline] == ['LoadImageFromFile', 'ResizeEdge',
-                                                      'CenterCrop', 'PackInputs']
+    assert [t['type'] for t in cfg.test_pipeline
+            ] == ['LoadImageFromFile', 'ResizeEdge', 'CenterCrop', 'PackInputs']
     assert cfg.test_pipeline[1]['scale'] == 256 and cfg.test_pipeline[2]['crop_size'] == 224
     m = cfg.model
     assert (m.lambda_diversity, m.lambda_fusion, m.lambda_self_distillation) == (1e-5, 10., 1e3)
@@ -92,7 +95,7 @@ def reference_lr(epoch, step, len_epoch, base=0.1):
     factor = epoch // 30
     if epoch >= 80:
         factor = factor + 1
-    lr = base * (0.1 ** factor)
+    lr = base * (0.1**factor)
     if epoch < 5:
         lr = lr * float(1 + step + epoch * len_epoch) / (5. * len_epoch)
     return lr
@@ -108,8 +111,9 @@ def simulate(schedulers_cfg, epoch_length, max_epochs=89, base=0.1):
     for cfg in schedulers_cfg:
         cfg = dict(cfg)
         cfg.setdefault('end', max_epochs)  # the Runner's default end
-        scheds.append(PARAM_SCHEDULERS.build(
-            cfg, default_args=dict(optimizer=wrapper, epoch_length=epoch_length)))
+        scheds.append(
+            PARAM_SCHEDULERS.build(
+                cfg, default_args=dict(optimizer=wrapper, epoch_length=epoch_length)))
     lrs = []
     for _ in range(max_epochs):
         for _ in range(epoch_length):
@@ -196,26 +200,32 @@ def write_tiny_imagenet(root, n_train=2, n_val=2):
                 f.write(f'{rel} {label}\n')
 
 
-TINY = ['train_dataloader.batch_size=2', 'val_dataloader.batch_size=2',
-        'test_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
-        'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False', 'val_dataloader.persistent_workers=False',
-        'test_dataloader.persistent_workers=False', 'randomness.seed=0',
-        'default_hooks.logger.interval=1']
+TINY = [
+    'train_dataloader.batch_size=2', 'val_dataloader.batch_size=2', 'test_dataloader.batch_size=2',
+    'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
+    'test_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+    'val_dataloader.persistent_workers=False', 'test_dataloader.persistent_workers=False',
+    'randomness.seed=0', 'default_hooks.logger.interval=1'
+]
 
 
 @pytest.mark.slow
 def test_train_two_iterations_and_test_the_leader_through_the_tools(tmp_path):
     root = str(tmp_path / 'imagenet')
     write_tiny_imagenet(root)
-    data = [f'{k}.dataset.data_root={root}'
-            for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
+    data = [
+        f'{k}.dataset.data_root={root}'
+        for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    ]
     # one iteration per epoch: the reference's len_epoch of this set is 2 // 2 = 1
-    lr_opts = [f'param_scheduler.{p}.0.reference_epoch_length=1'
-               for p in ('student1', 'student2', 'fusion', 'leader')]
+    lr_opts = [
+        f'param_scheduler.{p}.0.reference_epoch_length=1'
+        for p in ('student1', 'student2', 'fusion', 'leader')
+    ]
     work = str(tmp_path / 'work')
-    run_tool(['tools/train.py', 'configs/ffsd/imagenet/resnet18.py', '--work-dir', work,
-              '--cfg-options'] + TINY + data + lr_opts + ['train_cfg.max_epochs=2'])
+    run_tool([
+        'tools/train.py', 'configs/ffsd/imagenet/resnet18.py', '--work-dir', work, '--cfg-options'
+    ] + TINY + data + lr_opts + ['train_cfg.max_epochs=2'])
     ckpt = safe_load(osp.join(work, 'epoch_2.pth'))
     assert list(ckpt['optimizer']) == PARTS and ckpt['meta']['iter'] == 2
     # the lr every part trained with at each iteration (vis_data/scalars.json, full precision):
@@ -235,13 +245,16 @@ def test_train_two_iterations_and_test_the_leader_through_the_tools(tmp_path):
     plain = build('configs/ffsd/eval/imagenet_resnet18_leader.py')
     plain.load_state_dict(safe_load(student)['state_dict'], strict=True)
     test_data = [o for o in data if o.startswith('test_')]
-    out_plain = run_tool(['tools/test.py', 'configs/ffsd/eval/imagenet_resnet18_leader.py',
-                          student, '--work-dir', str(tmp_path / 't1'), '--cfg-options'] +
-                         TINY + test_data).stdout
+    out_plain = run_tool([
+        'tools/test.py', 'configs/ffsd/eval/imagenet_resnet18_leader.py', student, '--work-dir',
+        str(tmp_path / 't1'), '--cfg-options'
+    ] + TINY + test_data).stdout
     top1 = re.search(r'^accuracy/top1: (\d+\.\d\d)$', out_plain, re.M).group(1)
-    out_full = run_tool(['tools/test.py', 'configs/ffsd/imagenet/resnet18.py',
-                         osp.join(work, 'epoch_2.pth'), '--work-dir', str(tmp_path / 't2'),
-                         '--cfg-options'] + TINY + test_data + lr_opts).stdout
+    out_full = run_tool([
+        'tools/test.py', 'configs/ffsd/imagenet/resnet18.py',
+        osp.join(work, 'epoch_2.pth'), '--work-dir',
+        str(tmp_path / 't2'), '--cfg-options'
+    ] + TINY + test_data + lr_opts).stdout
     assert re.search(rf'^accuracy/top1: {top1}$', out_full, re.M)
     assert re.search(r'^fusion/top1: ', out_full, re.M)
 
@@ -291,8 +304,10 @@ def test_converted_reference_leader_gives_the_reference_outputs(tmp_path):
     leader.load_state_dict(safe_load(dst)['state_dict'], strict=True)
     leader.eval()
     taps = {}
-    hooks = [getattr(net, f'layer{i}').register_forward_hook(
-        lambda m, i, o, k=i: taps.__setitem__(k, o)) for i in range(1, 5)]
+    hooks = [
+        getattr(net, f'layer{i}').register_forward_hook(lambda m, i, o, k=i: taps.__setitem__(k, o))
+        for i in range(1, 5)
+    ]
     x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         want = net(x)
@@ -307,8 +322,9 @@ def test_converted_reference_leader_gives_the_reference_outputs(tmp_path):
     # a common-student config drops the trans-fusion head
     convert_checkpoint(src, str(tmp_path / 's.pth'), 'ffsd',
                        'configs/_base_/models/ffsd/imagenet_resnet18.py')
-    assert not any(k.startswith('trans_fusion_module.')
-                   for k in safe_load(str(tmp_path / 's.pth'))['state_dict'])
+    assert not any(
+        k.startswith('trans_fusion_module.')
+        for k in safe_load(str(tmp_path / 's.pth'))['state_dict'])
 
 
 @pytest.mark.slow
@@ -317,10 +333,13 @@ def test_convert_reference_tool_then_tools_test_on_the_leader(tmp_path):
     write_tiny_imagenet(root, n_train=1, n_val=2)
     src, dst = str(tmp_path / 'modelleader_best.pth'), str(tmp_path / 'leader.pth')
     reference_leader_checkpoint(src, 'resnet34')
-    run_tool(['tools/model_converters/convert_reference.py', src, dst, '--layout', 'ffsd',
-              '--config', 'configs/_base_/models/ffsd/imagenet_resnet34_leader.py'])
-    out = run_tool(['tools/test.py', 'configs/ffsd/eval/imagenet_resnet34_leader.py', dst,
-                    '--work-dir', str(tmp_path / 'test'), '--cfg-options',
-                    f'test_dataloader.dataset.data_root={root}'] + TINY).stdout
+    run_tool([
+        'tools/model_converters/convert_reference.py', src, dst, '--layout', 'ffsd', '--config',
+        'configs/_base_/models/ffsd/imagenet_resnet34_leader.py'
+    ])
+    out = run_tool([
+        'tools/test.py', 'configs/ffsd/eval/imagenet_resnet34_leader.py', dst, '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options', f'test_dataloader.dataset.data_root={root}'
+    ] + TINY).stdout
     assert re.search(r'^accuracy/top1: \d+\.\d\d$', out, re.M)
     assert re.search(r'^accuracy/top5: \d+\.\d\d$', out, re.M)

@@ -50,8 +50,8 @@ def ref_diversity_target(y):  # CIFARTrainer.diversity_target
 def ref_sd_loss(decoder, source_maps, input_map):  # CIFARTrainer.self_distillation_loss
     decoder.eval()
     targets = decoder(input_map.detach())  # mmkd's decoder returns the stages shallow first
-    return sum(ref_attention_loss(att(source_maps[i]), att(t.detach()))
-               for i, t in enumerate(targets))
+    return sum(
+        ref_attention_loss(att(source_maps[i]), att(t.detach())) for i, t in enumerate(targets))
 
 
 def ref_train_decoder(decoder, optimizer, maps, lam_sd):  # train_self_distillation_model
@@ -71,8 +71,10 @@ def kl(s, t, T):
 
 
 def reference_iteration(students, leader, fusion, sd_models, sd_leader, x, labels, epoch, T=2.):
+
     def warmup(lam):
-        return lam * math.exp(-5 * (1 - epoch / 5) ** 2) if epoch <= 5 else lam
+        return lam * math.exp(-5 * (1 - epoch / 5)**2) if epoch <= 5 else lam
+
     lam_div, lam_fus, lam_sd = warmup(1e-5), warmup(10.), warmup(1000.)
     sgd = dict(lr=0.1, momentum=0.9, nesterov=True)
     optims = [torch.optim.SGD(m.parameters(), weight_decay=1e-4, **sgd) for m in students]
@@ -93,7 +95,7 @@ def reference_iteration(students, leader, fusion, sd_models, sd_leader, x, label
         out = outs[i]['logits']
         loss_ce = F.cross_entropy(out, labels)
         loss_dml = sum(kl(out, outs[j]['logits'].detach(), T) for j in range(M) if j != i)
-        loss_dml = T ** 2 * loss_dml / (M - 1)
+        loss_dml = T**2 * loss_dml / (M - 1)
         loss = loss_ce + loss_dml
         if i != 0:
             div = lam_div * ref_diversity_loss(att(maps[i][-1]), att(maps[i - 1][-1].detach()))
@@ -106,8 +108,8 @@ def reference_iteration(students, leader, fusion, sd_models, sd_leader, x, label
         optims[i].zero_grad()
         loss.backward()
         optims[i].step()
-    loss_fusion = (F.cross_entropy(fusion_out, labels) +
-                   T ** 2 * kl(fusion_out, ensemble.detach(), T))
+    loss_fusion = (
+        F.cross_entropy(fusion_out, labels) + T**2 * kl(fusion_out, ensemble.detach(), T))
     logs['fusion.loss'] = loss_fusion.item()
     fusion_optim.zero_grad()
     loss_fusion.backward()
@@ -115,7 +117,7 @@ def reference_iteration(students, leader, fusion, sd_models, sd_leader, x, label
     lmaps = lead['taps']
     terms = dict(
         loss_ce=F.cross_entropy(lead['logits'], labels),
-        loss_kd=T ** 2 * kl(lead['logits'], fusion_out.detach(), T),
+        loss_kd=T**2 * kl(lead['logits'], fusion_out.detach(), T),
         loss_fused_att=lam_fus * ref_attention_loss(att(lmaps[-1]), att(fused.detach())),
         loss_trans_fusion=lam_fus * ref_attention_loss(att(lead['trans']), att(fusion_in)),
         loss_sd=lam_fus * ref_sd_loss(sd_leader, lmaps, fused.detach()))
@@ -141,16 +143,16 @@ def test_one_iteration_matches_the_reference_trainer(epoch):
     model = MODELS.build(cfg.model).train()
     model.set_epoch(epoch)  # 0-based: epoch 0 is the reference's epoch 1 (warm-up 0.041)
     inputs = torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8)
-    data = dict(inputs=list(inputs),
-                data_samples=[DataSample().set_gt_label(i * 7 % 100) for i in range(4)])
+    data = dict(
+        inputs=list(inputs),
+        data_samples=[DataSample().set_gt_label(i * 7 % 100) for i in range(4)])
     parts = {n: copy.deepcopy(model.part(n)) for n in model.part_names}
-    before = {n: {k: p.detach().clone() for k, p in m.named_parameters()}
-              for n, m in parts.items()}
+    before = {n: {k: p.detach().clone() for k, p in m.named_parameters()} for n, m in parts.items()}
     x = model.data_preprocessor(copy.deepcopy(data), True)['inputs']
     labels = torch.tensor([i * 7 % 100 for i in range(4)])
-    ref_logs = reference_iteration(
-        [parts['student1'], parts['student2']], parts['leader'], parts['fusion'],
-        [parts['decoder_student2']], parts['decoder_leader'], x, labels, epoch + 1)
+    ref_logs = reference_iteration([parts['student1'], parts['student2']], parts['leader'],
+                                   parts['fusion'], [parts['decoder_student2']],
+                                   parts['decoder_leader'], x, labels, epoch + 1)
 
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     logs = model.train_step(data, optim_wrapper)

@@ -23,16 +23,24 @@ PARTS = ['student1', 'student2', 'fusion', 'leader', 'decoder_student2', 'decode
 def test_sigkill_mid_run_then_resume_is_bit_exact(tiny_cifar_root, tmp_path):
     opts = TINY + data_opts(tiny_cifar_root) + [
         'train_dataloader.dataset.indices=48',  # 3 iterations per epoch
-        'randomness.seed=11', 'train_cfg.max_epochs=3']
+        'randomness.seed=11',
+        'train_cfg.max_epochs=3'
+    ]
     straight, killed = str(tmp_path / 'straight'), str(tmp_path / 'killed')
     run_tool(['tools/train.py', CONFIG, '--work-dir', straight, '--cfg-options'] + opts)
 
-    env = dict(os.environ, OMP_NUM_THREADS='1',
-               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS='1',
+        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     with open(osp.join(str(tmp_path), 'killed.log'), 'w') as log:
         proc = subprocess.Popen(
             [sys.executable, 'tools/train.py', CONFIG, '--work-dir', killed, '--cfg-options'] +
-            opts, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            opts,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT)
         deadline = time.time() + 600
         while (proc.poll() is None and time.time() < deadline
                and not osp.exists(osp.join(killed, 'epoch_1.pth'))):
@@ -42,8 +50,8 @@ def test_sigkill_mid_run_then_resume_is_bit_exact(tiny_cifar_root, tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     assert not osp.exists(osp.join(killed, 'epoch_3.pth'))
-    out = run_tool(['tools/train.py', CONFIG, '--work-dir', killed, '--resume',
-                    '--cfg-options'] + opts).stdout
+    out = run_tool(['tools/train.py', CONFIG, '--work-dir', killed, '--resume', '--cfg-options'] +
+                   opts).stdout
     assert 'resumed epoch: ' in out
 
     a = safe_load(osp.join(straight, 'epoch_3.pth'))
@@ -53,6 +61,6 @@ def test_sigkill_mid_run_then_resume_is_bit_exact(tiny_cifar_root, tmp_path):
     _assert_equal_trees(a['optimizer'], b['optimizer'], 'optimizer')
     assert list(a['param_schedulers']) == PARTS
     _assert_equal_trees(a['param_schedulers'], b['param_schedulers'], 'param_schedulers')
-    _assert_equal_trees(safe_load(osp.join(straight, 'student_last.pth'))['state_dict'],
-                        safe_load(osp.join(killed, 'student_last.pth'))['state_dict'],
-                        'student_last')
+    _assert_equal_trees(
+        safe_load(osp.join(straight, 'student_last.pth'))['state_dict'],
+        safe_load(osp.join(killed, 'student_last.pth'))['state_dict'], 'student_last')

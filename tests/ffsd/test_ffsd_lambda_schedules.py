@@ -48,11 +48,10 @@ def test_distiller_lambdas_follow_the_schedules_per_term():
         want = {k: reference_warmup(v, epoch0 + 1) for k, v in LAMBDAS.items()}
         assert model.current_lambdas() == want
     # one term without warm-up, another with its own schedule; the third keeps the default
-    model = build(weight_schedules=dict(
-        diversity=None, fusion=dict(type='LinearWarmup', epochs=4)))
+    model = build(weight_schedules=dict(diversity=None, fusion=dict(type='LinearWarmup', epochs=4)))
     model.set_epoch(1)  # 1-based epoch 2
-    assert model.current_lambdas() == dict(diversity=1e-5, fusion=10.0 * 2 / 4,
-                                           self_distillation=reference_warmup(1000.0, 2))
+    assert model.current_lambdas() == dict(
+        diversity=1e-5, fusion=10.0 * 2 / 4, self_distillation=reference_warmup(1000.0, 2))
 
 
 def test_ce_and_kd_are_not_warmed_up():
@@ -81,8 +80,10 @@ class _RecordLambdas(Hook):
         self.seen = []
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        self.seen.append((runner.epoch, {k: float(v) for k, v in outputs.items()
-                                         if 'lambda_' in k}))
+        self.seen.append((runner.epoch, {
+            k: float(v)
+            for k, v in outputs.items() if 'lambda_' in k
+        }))
 
 
 def test_logged_lambdas_per_epoch_in_a_runner_run(tiny_cifar_root, tmp_path):
@@ -101,10 +102,12 @@ def test_logged_lambdas_per_epoch_in_a_runner_run(tiny_cifar_root, tmp_path):
     assert [epoch for epoch, _ in record.seen] == list(range(6))
     for epoch0, logged in record.seen:
         e = epoch0 + 1
-        want = {'student2.lambda_diversity': reference_warmup(1e-5, e),
-                'leader.lambda_fusion': reference_warmup(10.0, e),
-                'decoder_student2.lambda_self_distillation': reference_warmup(1000.0, e),
-                'decoder_leader.lambda_self_distillation': reference_warmup(1000.0, e)}
+        want = {
+            'student2.lambda_diversity': reference_warmup(1e-5, e),
+            'leader.lambda_fusion': reference_warmup(10.0, e),
+            'decoder_student2.lambda_self_distillation': reference_warmup(1000.0, e),
+            'decoder_leader.lambda_self_distillation': reference_warmup(1000.0, e)
+        }
         assert logged.keys() == want.keys()
         for key, value in want.items():  # logged as float32 tensors
             assert logged[key] == pytest.approx(value, rel=1e-6), (e, key)
@@ -130,6 +133,7 @@ def test_bad_schedule_config_is_one_line(schedules, message):
 
 
 def test_removed_warmup_epochs_says_what_to_use():
-    with pytest.raises(ConfigError, match=r'replaced by per-term weight schedules: use '
-                                          r'weight_schedules='):
+    with pytest.raises(
+            ConfigError, match=r'replaced by per-term weight schedules: use '
+            r'weight_schedules='):
         build(warmup_epochs=5)

@@ -18,15 +18,16 @@ def _unit(v):
 def ref_attention(feat):
     """A(F): per sample and position, the mean over channels of F² (a flat python list)."""
     B, C, H, W = feat.shape
-    return [[sum(float(feat[b, c, h, w]) ** 2 for c in range(C)) / C
-             for h in range(H) for w in range(W)] for b in range(B)]
+    return [[
+        sum(float(feat[b, c, h, w])**2 for c in range(C)) / C for h in range(H) for w in range(W)
+    ] for b in range(B)]
 
 
 def ref_nmse(xs, ys):
     total, count = 0.0, 0
     for x, y in zip(xs, ys):
         ux, uy = _unit(x), _unit(y)
-        total += sum((a - b) ** 2 for a, b in zip(ux, uy))
+        total += sum((a - b)**2 for a, b in zip(ux, uy))
         count += len(ux)
     return total / count
 
@@ -70,8 +71,9 @@ def test_attention_loss_sums_attmse_over_pairs_and_detaches_targets(feats):
     x = feats[0].clone().requires_grad_(True)
     y = feats[1].clone().requires_grad_(True)
     loss = FFSDAttentionLoss(loss_weight=10.0)([x, x[:, :2]], [y, y[:, 3:]])
-    want = 10.0 * (ref_nmse(ref_attention(feats[0]), ref_attention(feats[1])) +
-                   ref_nmse(ref_attention(feats[0][:, :2]), ref_attention(feats[1][:, 3:])))
+    want = 10.0 * (
+        ref_nmse(ref_attention(feats[0]), ref_attention(feats[1])) +
+        ref_nmse(ref_attention(feats[0][:, :2]), ref_attention(feats[1][:, 3:])))
     assert loss.item() == pytest.approx(want, rel=1e-10)
     loss.backward()
     assert x.grad is not None and y.grad is None
@@ -109,8 +111,7 @@ def test_diversity_loss_and_shifted_feature(feats):
     loss = FFSDDiversityLoss(loss_weight=1e-5)(x, prev)
     shift = ref_shift(ref_attention(feats[1]))
     mine = [_unit(r) for r in ref_attention(feats[0])]
-    want = sum((u - v) ** 2 for row, (s, _, _) in zip(mine, shift)
-               for u, v in zip(row, s)) / (3 * 64)
+    want = sum((u - v)**2 for row, (s, _, _) in zip(mine, shift) for u, v in zip(row, s)) / (3 * 64)
     assert loss.item() == pytest.approx(1e-5 * want, rel=1e-10)
     assert diversity_loss(feats[0], feats[1]).item() == pytest.approx(want, rel=1e-10)
     loss.backward()
@@ -125,10 +126,14 @@ def test_diversity_loss_and_shifted_feature(feats):
 
 def test_reconstruction_loss(feats):
     g = torch.Generator().manual_seed(2)
-    dec = [torch.randn(3, 4, 16, 16, generator=g, dtype=torch.float64),
-           torch.randn(3, 2, 32, 32, generator=g, dtype=torch.float64)]
-    tgt = [torch.randn(3, 4, 16, 16, generator=g, dtype=torch.float64),
-           torch.randn(3, 2, 32, 32, generator=g, dtype=torch.float64)]
+    dec = [
+        torch.randn(3, 4, 16, 16, generator=g, dtype=torch.float64),
+        torch.randn(3, 2, 32, 32, generator=g, dtype=torch.float64)
+    ]
+    tgt = [
+        torch.randn(3, 4, 16, 16, generator=g, dtype=torch.float64),
+        torch.randn(3, 2, 32, 32, generator=g, dtype=torch.float64)
+    ]
     feat, att = FFSDReconstructionLoss(loss_weight=1000.0)(dec, tgt)
     flat = [[d[b].reshape(-1).tolist() for b in range(3)] for d in dec]
     flat_t = [[t[b].reshape(-1).tolist() for b in range(3)] for t in tgt]

@@ -14,20 +14,28 @@ from mmkd.registry import MODELS
 from mmkd.utils.errors import ConfigError
 
 #: reference parameter counts: common student, leader (+ TransFusionModule(64, 2))
-REFERENCE_PARAMS = {'resnet20': (278324, 287476), 'resnet32': (472756, 481908),
-                    'resnet56': (861620, 870772),
-                    # models/wideresnet_cifar.py wideresnet1602 / 4002, trans_fusion_info (128, 2)
-                    'wrn16_2': (704420, 739108), 'wrn40_2': (2258084, 2292772),
-                    # models/densenet_cifar.py DenseNet(), trans_fusion_info (456, 2)
-                    'densenet40': (1100428, 1523140),
-                    # models/googlenet_cifar.py googlenet(), trans_fusion_info (1024, 2)
-                    'googlenet': (6258500, 8371012)}
+REFERENCE_PARAMS = {
+    'resnet20': (278324, 287476),
+    'resnet32': (472756, 481908),
+    'resnet56': (861620, 870772),
+    # models/wideresnet_cifar.py wideresnet1602 / 4002, trans_fusion_info (128, 2)
+    'wrn16_2': (704420, 739108),
+    'wrn40_2': (2258084, 2292772),
+    # models/densenet_cifar.py DenseNet(), trans_fusion_info (456, 2)
+    'densenet40': (1100428, 1523140),
+    # models/googlenet_cifar.py googlenet(), trans_fusion_info (1024, 2)
+    'googlenet': (6258500, 8371012)
+}
 RESNET_TAPS = [(16, 32, 32), (32, 16, 16), (64, 8, 8)]
-TAPS = {'resnet20': RESNET_TAPS, 'resnet32': RESNET_TAPS, 'resnet56': RESNET_TAPS,
-        'wrn16_2': [(32, 32, 32), (64, 16, 16), (128, 8, 8)],
-        'wrn40_2': [(32, 32, 32), (64, 16, 16), (128, 8, 8)],
-        'densenet40': [(168, 32, 32), (312, 16, 16), (456, 8, 8)],
-        'googlenet': [(480, 32, 32), (832, 16, 16), (1024, 8, 8)]}
+TAPS = {
+    'resnet20': RESNET_TAPS,
+    'resnet32': RESNET_TAPS,
+    'resnet56': RESNET_TAPS,
+    'wrn16_2': [(32, 32, 32), (64, 16, 16), (128, 8, 8)],
+    'wrn40_2': [(32, 32, 32), (64, 16, 16), (128, 8, 8)],
+    'densenet40': [(168, 32, 32), (312, 16, 16), (456, 8, 8)],
+    'googlenet': [(480, 32, 32), (832, 16, 16), (1024, 8, 8)]
+}
 
 
 def build(path, **overrides):
@@ -50,8 +58,8 @@ def test_networks_match_the_reference(arch):
     assert tuple(out['trans'].shape) == (2, 2 * TAPS[arch][-1][0], 8, 8)
     assert tuple(out['logits'].shape) == (2, 100)
     # inference is the plain classifier: same logits, trans-fusion head unused
-    assert torch.equal(leader(torch.zeros(1, 3, 32, 32)) * 0 + out['logits'][:1] * 0,
-                       torch.zeros(1, 100))
+    assert torch.equal(
+        leader(torch.zeros(1, 3, 32, 32)) * 0 + out['logits'][:1] * 0, torch.zeros(1, 100))
 
 
 def test_ffsd_wrn_quirks():
@@ -81,8 +89,9 @@ def test_auxiliary_modules_match_the_reference():
     assert count(model.part('fusion')) == 16228  # FusionModule(64, 100, 8, 2)
     assert count(model.part('decoder_student2')) == 23136  # SelfDistillationModel(64, 2)
     assert count(model.part('decoder_leader')) == 23136
-    assert model.part_names == ['student1', 'student2', 'fusion', 'leader', 'decoder_student2',
-                                'decoder_leader']
+    assert model.part_names == [
+        'student1', 'student2', 'fusion', 'leader', 'decoder_student2', 'decoder_leader'
+    ]
     assert list(model.update_order()) == model.part_names
     decoded = model.part('decoder_leader')(torch.randn(2, 64, 8, 8))
     assert [tuple(d.shape[1:]) for d in decoded] == [(16, 32, 32), (32, 16, 16)]
@@ -95,8 +104,10 @@ def test_three_students_add_parts_and_optimizers():
     cfg.model.model_num = 3
     cfg.model.leader = dict(cfg_path=cfg.model.leader, trans_fusion=dict(model_num=3))
     model = MODELS.build(cfg.model)
-    assert model.update_order() == ['student1', 'student2', 'student3', 'fusion', 'leader',
-                                    'decoder_student2', 'decoder_student3', 'decoder_leader']
+    assert model.update_order() == [
+        'student1', 'student2', 'student3', 'fusion', 'leader', 'decoder_student2',
+        'decoder_student3', 'decoder_leader'
+    ]
     wrappers = build_optim_wrapper(model, cfg.optim_wrapper)
     assert list(wrappers.keys()) == model.part_names
     assert count(model.part('fusion')) == 3 * 64 * 9 + 2 * 192 + 192 * 64 + 2 * 64 + 64 * 100 + 100
@@ -151,15 +162,17 @@ def test_leader_without_trans_fusion_and_student_with_it():
     with pytest.raises(ConfigError, match='the leader needs its trans-fusion head'):
         build('configs/ffsd/resnet20.py', leader='configs/_base_/models/ffsd/resnet20.py')
     with pytest.raises(ConfigError, match='common students must not have a trans-fusion'):
-        build('configs/ffsd/resnet20.py',
-              student='configs/_base_/models/ffsd/resnet20_leader.py')
+        build('configs/ffsd/resnet20.py', student='configs/_base_/models/ffsd/resnet20_leader.py')
 
 
 def test_unknown_tap():
-    with pytest.raises(ConfigError, match=r"unknown tap 'layer9'.*stem, stage1, stage2, "
-                                          r'stage3, final'):
-        build('configs/ffsd/resnet20.py', student=dict(
-            cfg_path='configs/_base_/models/ffsd/resnet20.py', taps=['stage1', 'layer9']))
+    with pytest.raises(
+            ConfigError, match=r"unknown tap 'layer9'.*stem, stage1, stage2, "
+            r'stage3, final'):
+        build(
+            'configs/ffsd/resnet20.py',
+            student=dict(
+                cfg_path='configs/_base_/models/ffsd/resnet20.py', taps=['stage1', 'layer9']))
 
 
 def test_wrong_decoder_channels():
@@ -189,8 +202,9 @@ def test_missing_optimizer_for_a_part():
 
 def test_optimizer_for_a_part_that_does_not_exist():
     model = build('configs/ffsd/resnet20.py')
-    with pytest.raises(ConfigError, match='optim_wrapper.teacher configures a part that does '
-                                          'not exist'):
+    with pytest.raises(
+            ConfigError, match='optim_wrapper.teacher configures a part that does '
+            'not exist'):
         build_optim_wrapper(model, _optim_cfg(teacher=dict(optimizer=dict(type='SGD', lr=1))))
 
 
@@ -198,8 +212,9 @@ def test_single_optimizer_config_for_an_online_distiller():
     model = build('configs/ffsd/resnet20.py')
     wrapper = build_optim_wrapper(model, dict(optimizer=dict(type='SGD', lr=0.1)))
     from mmpretrain.structures import DataSample
-    data = dict(inputs=[torch.zeros(3, 32, 32, dtype=torch.uint8)] * 2,
-                data_samples=[DataSample().set_gt_label(0)] * 2)
+    data = dict(
+        inputs=[torch.zeros(3, 32, 32, dtype=torch.uint8)] * 2,
+        data_samples=[DataSample().set_gt_label(0)] * 2)
     with pytest.raises(ConfigError, match='one optimizer each'):
         model.train_step(data, wrapper)
 

@@ -8,5 +8,5 @@ def test_user_custom_hooks_keep_the_online_hooks():
     cfg = Config.fromfile('configs/ffsd/resnet20.py')
     cfg.custom_hooks = [dict(type='EMAHook')]
     assert merge_required_hooks(cfg) == ['DistillationEpochHook', 'StudentCheckpointHook']
-    assert [h['type'] for h in cfg.custom_hooks] == [
-        'EMAHook', 'DistillationEpochHook', 'StudentCheckpointHook']
+    assert [h['type'] for h in cfg.custom_hooks
+            ] == ['EMAHook', 'DistillationEpochHook', 'StudentCheckpointHook']

@@ -16,10 +16,10 @@ import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PACKAGES = [
-    'mmkd.datasets', 'mmkd.engine', 'mmkd.engine.hooks', 'mmkd.evaluation',
-    'mmkd.models.backbones', 'mmkd.models.classifiers', 'mmkd.models.connectors',
-    'mmkd.models.distillers', 'mmkd.models.heads', 'mmkd.models.losses', 'mmkd.models.necks',
-    'mmkd.models.utils', 'mmkd.utils'
+    'mmkd.datasets', 'mmkd.engine', 'mmkd.engine.hooks', 'mmkd.evaluation', 'mmkd.models.backbones',
+    'mmkd.models.classifiers', 'mmkd.models.connectors', 'mmkd.models.distillers',
+    'mmkd.models.heads', 'mmkd.models.losses', 'mmkd.models.necks', 'mmkd.models.utils',
+    'mmkd.utils'
 ]
 
 
@@ -120,7 +120,10 @@ print(type(loss).__module__, type(head).__module__, type(hook).__module__,
 
 @pytest.mark.slow
 def test_a_fresh_process_builds_mmkd_and_mmpretrain_types_without_register_all_modules():
-    res = subprocess.run([sys.executable, '-c', FRESH], cwd=ROOT, capture_output=True, text=True,
+    res = subprocess.run([sys.executable, '-c', FRESH],
+                         cwd=ROOT,
+                         capture_output=True,
+                         text=True,
                          env=dict(os.environ, PYTHONPATH=ROOT))
     assert res.returncode == 0, res.stderr[-3000:]
     modules = res.stdout.split()

@@ -19,8 +19,13 @@ class ScriptedScoreMetric(BaseMetric):
     kills itself (SIGKILL) during that epoch's validation, once (``kill_marker`` remembers it).
     """
 
-    def __init__(self, scores, iters_per_epoch: int, kill_at_epoch: int = 0,
-                 kill_marker: str = '', topk=None, **kwargs):
+    def __init__(self,
+                 scores,
+                 iters_per_epoch: int,
+                 kill_at_epoch: int = 0,
+                 kill_marker: str = '',
+                 topk=None,
+                 **kwargs):
         super().__init__(**kwargs)  # topk: left over from the Accuracy metric it replaces
         self.scores = [float(s) for s in scores]
         self.iters_per_epoch = int(iters_per_epoch)

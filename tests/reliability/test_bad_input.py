@@ -11,8 +11,10 @@ from tests.tools.test_train_resume_test import TINY, data_opts
 from tests.utils import run_tool
 
 KD = 'configs/kd/resnet56_resnet20.py'
-SMALL_KD = ['model.teacher=configs/_base_/models/resnet8.py',
-            'model.student=configs/_base_/models/resnet8.py']
+SMALL_KD = [
+    'model.teacher=configs/_base_/models/resnet8.py',
+    'model.student=configs/_base_/models/resnet8.py'
+]
 
 
 def fails_with(args, *fragments):
@@ -32,23 +34,25 @@ def train(config, work, *opts):
 
 def test_missing_dataset(tmp_path):
     root = tmp_path / 'cifar100'
-    fails_with(train('configs/baselines/resnet8_cifar100.py', tmp_path / 'w',
-                     *data_opts(root), 'train_dataloader.dataset.download=False'),
-               'cifar-100-python.tar.gz', str(root))
+    fails_with(
+        train('configs/baselines/resnet8_cifar100.py', tmp_path / 'w', *data_opts(root),
+              'train_dataloader.dataset.download=False'), 'cifar-100-python.tar.gz', str(root))
 
 
 def test_corrupted_dataset_file(tmp_path):
     folder = write_tiny_cifar(str(tmp_path), train_per_class=1, test_per_class=1)
     with open(osp.join(folder, 'train'), 'r+b') as f:
         f.truncate(50)
-    fails_with(train('configs/baselines/resnet8_cifar100.py', tmp_path / 'w',
-                     *data_opts(tmp_path)), 'cannot be read', 'corrupted')
+    fails_with(
+        train('configs/baselines/resnet8_cifar100.py', tmp_path / 'w', *data_opts(tmp_path)),
+        'cannot be read', 'corrupted')
 
 
 def test_missing_teacher_checkpoint(tiny_cifar_root, tmp_path):
-    fails_with(train(KD, tmp_path / 'w', *data_opts(tiny_cifar_root),
-                     f'model.teacher_ckpt={tmp_path}/none.pth'),
-               'Teacher checkpoint', 'does not exist', 'configs/baselines')
+    fails_with(
+        train(KD, tmp_path / 'w', *data_opts(tiny_cifar_root),
+              f'model.teacher_ckpt={tmp_path}/none.pth'), 'Teacher checkpoint', 'does not exist',
+        'configs/baselines')
 
 
 @pytest.fixture(scope='module')
@@ -58,56 +62,62 @@ def resnet8_ckpt(trained_resnet8):
 
 
 def test_teacher_checkpoint_of_another_model(tiny_cifar_root, resnet8_ckpt, tmp_path):
-    fails_with(train(KD, tmp_path / 'w', *data_opts(tiny_cifar_root),
-                     f'model.teacher_ckpt={resnet8_ckpt}'),
-               'does not fit the teacher config', 'Missing keys', 'backbone.layer1.1.conv1.weight')
+    fails_with(
+        train(KD, tmp_path / 'w', *data_opts(tiny_cifar_root),
+              f'model.teacher_ckpt={resnet8_ckpt}'), 'does not fit the teacher config',
+        'Missing keys', 'backbone.layer1.1.conv1.weight')
 
 
 def test_class_count_mismatch(tiny_cifar_root, tmp_path):
-    fails_with(train(KD, tmp_path / 'w', *data_opts(tiny_cifar_root), 'model.teacher_ckpt=None',
-                     'model.teacher.head.num_classes=10'),
-               'teacher predicts 10 classes but the student 100')
+    fails_with(
+        train(KD, tmp_path / 'w', *data_opts(tiny_cifar_root), 'model.teacher_ckpt=None',
+              'model.teacher.head.num_classes=10'),
+        'teacher predicts 10 classes but the student 100')
 
 
 def test_unknown_loss_type(tiny_cifar_root, tmp_path):
-    fails_with(train(KD, tmp_path / 'w', *data_opts(tiny_cifar_root), 'model.teacher_ckpt=None',
-                     'model.distill_losses.kd.type=KLDLoss'),
-               "Unknown model type 'KLDLoss'", 'KDLoss')
+    fails_with(
+        train(KD, tmp_path / 'w', *data_opts(tiny_cifar_root), 'model.teacher_ckpt=None',
+              'model.distill_losses.kd.type=KLDLoss'), "Unknown model type 'KLDLoss'", 'KDLoss')
 
 
 def test_unknown_dataset_type(tmp_path):
-    fails_with(train('configs/baselines/resnet8_cifar100.py', tmp_path / 'w',
-                     'train_dataloader.dataset.type=CIFAR1000'),
-               "Unknown dataset type 'CIFAR1000'", 'CIFAR100')
+    fails_with(
+        train('configs/baselines/resnet8_cifar100.py', tmp_path / 'w',
+              'train_dataloader.dataset.type=CIFAR1000'), "Unknown dataset type 'CIFAR1000'",
+        'CIFAR100')
 
 
 def test_feature_index_out_of_range(tiny_cifar_root, tmp_path):
-    fails_with(train('configs/fitnet/resnet56_resnet20.py', tmp_path / 'w',
-                     *data_opts(tiny_cifar_root), *SMALL_KD, 'model.teacher_ckpt=None',
-                     'model.distill_losses.fitnet.source=9'),
-               'feature index 9 does not exist', 'valid indices 0..4')
+    fails_with(
+        train('configs/fitnet/resnet56_resnet20.py', tmp_path / 'w', *data_opts(tiny_cifar_root),
+              *SMALL_KD, 'model.teacher_ckpt=None', 'model.distill_losses.fitnet.source=9'),
+        'feature index 9 does not exist', 'valid indices 0..4')
 
 
 def test_batch_size_semckd_cannot_take(tiny_cifar_root, tmp_path):
-    fails_with(train('configs/semckd/resnet32x4_resnet8x4.py', tmp_path / 'w',
-                     *data_opts(tiny_cifar_root), *SMALL_KD, 'model.teacher_ckpt=None'),
-               'batch', 'drop_last')
+    fails_with(
+        train('configs/semckd/resnet32x4_resnet8x4.py', tmp_path / 'w', *data_opts(tiny_cifar_root),
+              *SMALL_KD, 'model.teacher_ckpt=None'), 'batch', 'drop_last')
 
 
 def test_resume_with_checkpoint_of_another_model(tiny_cifar_root, resnet8_ckpt, tmp_path):
-    fails_with(['tools/train.py', 'configs/baselines/resnet20_cifar100.py', '--work-dir',
-                str(tmp_path / 'w'), '--resume', resnet8_ckpt, '--cfg-options'] + TINY +
-               data_opts(tiny_cifar_root), 'does not fit the model', 'Missing keys')
+    fails_with([
+        'tools/train.py', 'configs/baselines/resnet20_cifar100.py', '--work-dir',
+        str(tmp_path / 'w'), '--resume', resnet8_ckpt, '--cfg-options'
+    ] + TINY + data_opts(tiny_cifar_root), 'does not fit the model', 'Missing keys')
 
 
 def test_test_tool_with_full_distillation_checkpoint_and_plain_config(tiny_cifar_root, tmp_path):
     work = tmp_path / 'kd'
-    run_tool(train(KD, work, *data_opts(tiny_cifar_root), *SMALL_KD, 'model.teacher_ckpt=None',
-                   'train_cfg.max_epochs=1'))
-    fails_with(['tools/test.py', 'configs/baselines/resnet8_cifar100.py',
-                str(work / 'epoch_1.pth'), '--work-dir', str(tmp_path / 't'), '--cfg-options'] +
-               TINY + data_opts(tiny_cifar_root), 'full distillation checkpoint',
-               'student_last.pth')
+    run_tool(
+        train(KD, work, *data_opts(tiny_cifar_root), *SMALL_KD, 'model.teacher_ckpt=None',
+              'train_cfg.max_epochs=1'))
+    fails_with([
+        'tools/test.py', 'configs/baselines/resnet8_cifar100.py',
+        str(work / 'epoch_1.pth'), '--work-dir',
+        str(tmp_path / 't'), '--cfg-options'
+    ] + TINY + data_opts(tiny_cifar_root), 'full distillation checkpoint', 'student_last.pth')
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_cifar_root, tmp_path):
@@ -116,8 +126,9 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_cifar_root, tmp_path
     run_tool(train(KD, work, *opts, 'train_cfg.max_epochs=1'))
     good = safe_load(str(work / 'epoch_1.pth'))['state_dict']
     message = fails_with(
-        ['tools/train.py', KD, '--work-dir', str(work), '--resume', '--cfg-options'] + TINY +
-        opts + ['train_cfg.max_epochs=2', 'model.distill_losses.kd.loss_weight=nan'],
+        ['tools/train.py', KD, '--work-dir',
+         str(work), '--resume', '--cfg-options'] + TINY + opts +
+        ['train_cfg.max_epochs=2', 'model.distill_losses.kd.loss_weight=nan'],
         'non-finite at iteration', 'loss_kd=nan', 'epoch_1.pth')
     assert 'epoch 2' in message
     assert not osp.exists(work / 'epoch_2.pth')
@@ -129,9 +140,16 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_cifar_root, tmp_path
 # rel-exec: files that are not (usable) PyTorch checkpoints, through every tool route. Each is
 # "corrupt or not a PyTorch checkpoint" with what the file is; never the advice to trust and
 # unpickle it (issue 9 §5).
-NOT_CHECKPOINT_ROUTES = {'random': 'resume', 'text': 'teacher_ckpt', 'plain_pickle': 'test',
-                         'npy': 'load_from', 'flipped': 'resume', 'truncated': 'teacher_ckpt',
-                         'list': 'test', 'strings': 'load_from'}
+NOT_CHECKPOINT_ROUTES = {
+    'random': 'resume',
+    'text': 'teacher_ckpt',
+    'plain_pickle': 'test',
+    'npy': 'load_from',
+    'flipped': 'resume',
+    'truncated': 'teacher_ckpt',
+    'list': 'test',
+    'strings': 'load_from'
+}
 
 
 @pytest.mark.slow
@@ -141,11 +159,13 @@ def test_file_that_is_not_a_checkpoint(tiny_cifar_root, tmp_path, kind, route):
     path = str(bad_checkpoint_files(tmp_path)[kind])
     config = 'configs/baselines/resnet8_cifar100.py'
     if route == 'test':
-        args = ['tools/test.py', config, path, '--work-dir', str(tmp_path / 'w'),
-                '--cfg-options'] + TINY + data_opts(tiny_cifar_root)
+        args = ['tools/test.py', config, path, '--work-dir',
+                str(tmp_path / 'w'), '--cfg-options'] + TINY + data_opts(tiny_cifar_root)
     elif route == 'resume':
-        args = ['tools/train.py', config, '--work-dir', str(tmp_path / 'w'), '--resume', path,
-                '--cfg-options'] + TINY + data_opts(tiny_cifar_root)
+        args = [
+            'tools/train.py', config, '--work-dir',
+            str(tmp_path / 'w'), '--resume', path, '--cfg-options'
+        ] + TINY + data_opts(tiny_cifar_root)
     elif route == 'load_from':
         args = train(config, tmp_path / 'w', *data_opts(tiny_cifar_root), f'load_from={path}')
     else:
@@ -155,8 +175,9 @@ def test_file_that_is_not_a_checkpoint(tiny_cifar_root, tmp_path, kind, route):
                          DETAILS[kind])
     assert 'i-trust-this-file' not in message and 'pickled an' not in message
     assert len(message.strip().splitlines()) == 1
-# end rel-exec
 
+
+# end rel-exec
 
 # rel-msg ----------------------------------------------------------------------------------------
 # Messages for bad configs, options and tool arguments, checked by running the tools forked from
@@ -185,9 +206,14 @@ def run_main(tool, args, env=None, timeout=600):
     full_env = _launcher.tool_env()
     full_env.pop('MMKD_DEBUG', None)
     full_env.update(env or {})
-    proc = _launcher.run_quick([sys.executable, f'tools/{tool}.py'] + [str(a) for a in args],
-                               cwd=ROOT, env=full_env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    proc = _launcher.run_quick(
+        [sys.executable, f'tools/{tool}.py'] + [str(a) for a in args],
+        cwd=ROOT,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout)
     return proc.returncode, proc.stdout
 
 
@@ -210,52 +236,48 @@ def _options(work, *opts):
 
 # (tool, config, options, expected fragments): each fails before any data or weights are read
 CONFIG_CASES = {
-    'unknown loss argument': (
-        KD, ['model.distill_losses.kd.temperature=2'],
-        ["KDLoss (model.distill_losses.kd) has no argument 'temperature'", 'accepts: tau']),
-    'unknown loop argument': (
-        KD, ['train_cfg.max_epoch=2'],
-        ["EpochBasedTrainLoop (train_cfg) has no argument 'max_epoch'",
-         "Did you mean 'max_epochs'?", 'accepts: max_epochs, val_begin']),
-    'unknown backbone argument': (
-        BASELINE, ['model.backbone.depht=20'],
-        ["ResNetCifar (model.backbone) has no argument 'depht'", "Did you mean 'depth'?"]),
-    'unknown argument in a student config file': (
-        KD, ['model.student.backbone.depht=20'],
-        ["ResNetCifar (model.student.backbone) has no argument 'depht'"]),
-    'unknown dataloader argument': (
-        BASELINE, ['train_dataloader.batch_sizee=2'],
-        ["DataLoader (train_dataloader) has no argument 'batch_sizee'", "'batch_size'"]),
-    'misspelt top-level option': (
-        BASELINE, ['train_dataloder.batch_size=2'],
-        ["no key 'train_dataloder'", "Did you mean 'train_dataloader.batch_size'?"]),
-    'misspelt model option': (
-        KD, ['modle.student.cfg_path=configs/_base_/models/resnet8.py'],
-        ["no key 'modle'", "Did you mean 'model.student.cfg_path'?"]),
-    'file variable as option': (
-        BASELINE, ['data_root=/somewhere'],
-        ["'data_root' is a variable of the config file", 'changes nothing',
-         'train_dataloader.dataset.data_root=..., val_dataloader.dataset.data_root=...']),
-    'zero epochs': (
-        BASELINE, ['train_cfg.max_epochs=0'], ['train_cfg.max_epochs=0', 'positive']),
-    'negative lr': (
-        BASELINE, ['optim_wrapper.optimizer.lr=-0.1'],
-        ['optim_wrapper.optimizer.lr=-0.1', 'negative learning rate']),
-    'bad collective timeout': (
-        BASELINE, ['env_cfg.dist_cfg.timeout=0'], ['env_cfg.dist_cfg.timeout=0', 'seconds']),
-    'option without =': (
-        BASELINE, ['train_cfg.max_epochs'], ["'train_cfg.max_epochs'", 'KEY=VALUE']),
-    'unknown argument found at build time': (
-        BASELINE, ['model.data_preprocessor.to_rgbb=True'],
-        ["ClsDataPreprocessor has no argument 'to_rgbb'", "Did you mean 'to_rgb'?"]),
+    'unknown loss argument':
+    (KD, ['model.distill_losses.kd.temperature=2'],
+     ["KDLoss (model.distill_losses.kd) has no argument 'temperature'", 'accepts: tau']),
+    'unknown loop argument': (KD, ['train_cfg.max_epoch=2'], [
+        "EpochBasedTrainLoop (train_cfg) has no argument 'max_epoch'", "Did you mean 'max_epochs'?",
+        'accepts: max_epochs, val_begin'
+    ]),
+    'unknown backbone argument':
+    (BASELINE, ['model.backbone.depht=20'],
+     ["ResNetCifar (model.backbone) has no argument 'depht'", "Did you mean 'depth'?"]),
+    'unknown argument in a student config file':
+    (KD, ['model.student.backbone.depht=20'],
+     ["ResNetCifar (model.student.backbone) has no argument 'depht'"]),
+    'unknown dataloader argument':
+    (BASELINE, ['train_dataloader.batch_sizee=2'],
+     ["DataLoader (train_dataloader) has no argument 'batch_sizee'", "'batch_size'"]),
+    'misspelt top-level option':
+    (BASELINE, ['train_dataloder.batch_size=2'],
+     ["no key 'train_dataloder'", "Did you mean 'train_dataloader.batch_size'?"]),
+    'misspelt model option': (KD, ['modle.student.cfg_path=configs/_base_/models/resnet8.py'],
+                              ["no key 'modle'", "Did you mean 'model.student.cfg_path'?"]),
+    'file variable as option': (BASELINE, ['data_root=/somewhere'], [
+        "'data_root' is a variable of the config file", 'changes nothing',
+        'train_dataloader.dataset.data_root=..., val_dataloader.dataset.data_root=...'
+    ]),
+    'zero epochs': (BASELINE, ['train_cfg.max_epochs=0'], ['train_cfg.max_epochs=0', 'positive']),
+    'negative lr': (BASELINE, ['optim_wrapper.optimizer.lr=-0.1'],
+                    ['optim_wrapper.optimizer.lr=-0.1', 'negative learning rate']),
+    'bad collective timeout': (BASELINE, ['env_cfg.dist_cfg.timeout=0'],
+                               ['env_cfg.dist_cfg.timeout=0', 'seconds']),
+    'option without =': (BASELINE, ['train_cfg.max_epochs'],
+                         ["'train_cfg.max_epochs'", 'KEY=VALUE']),
+    'unknown argument found at build time':
+    (BASELINE, ['model.data_preprocessor.to_rgbb=True'],
+     ["ClsDataPreprocessor has no argument 'to_rgbb'", "Did you mean 'to_rgb'?"]),
 }
 
 
 @pytest.mark.parametrize('case', sorted(CONFIG_CASES))
 def test_config_mistake_message(case, tmp_path):
     config, opts, fragments = CONFIG_CASES[case]
-    main_fails('train', [config] + _options(tmp_path / 'w', *opts),
-               *fragments)
+    main_fails('train', [config] + _options(tmp_path / 'w', *opts), *fragments)
     assert not osp.exists(tmp_path / 'w' / 'last_checkpoint')
 
 
@@ -269,20 +291,16 @@ def test_misspelt_top_level_key_in_config_file(tmp_path):
 
 
 def test_missing_config_file(tmp_path):
-    main_fails('train',
-               ['configs/kd/resnet56_resnet2.py'] + _options(tmp_path / 'w'),
-               'configs/kd/resnet56_resnet2.py does not exist',
-               'configs/kd/resnet56_resnet20.py')
-    main_fails('test', ['configs/kd/nope.py', __file__],
-               'configs/kd/nope.py does not exist')
+    main_fails('train', ['configs/kd/resnet56_resnet2.py'] + _options(tmp_path / 'w'),
+               'configs/kd/resnet56_resnet2.py does not exist', 'configs/kd/resnet56_resnet20.py')
+    main_fails('test', ['configs/kd/nope.py', __file__], 'configs/kd/nope.py does not exist')
 
 
 def test_work_dir_is_a_file(tmp_path):
     (tmp_path / 'f').write_text('')
-    main_fails('train', [BASELINE] + _options(tmp_path / 'f'),
-               'is a file, not a folder')
-    main_fails('train', [BASELINE] + _options(tmp_path / 'f' / 'sub'),
-               'a parent of the work dir', 'is a file')
+    main_fails('train', [BASELINE] + _options(tmp_path / 'f'), 'is a file, not a folder')
+    main_fails('train', [BASELINE] + _options(tmp_path / 'f' / 'sub'), 'a parent of the work dir',
+               'is a file')
 
 
 @pytest.fixture
@@ -311,21 +329,18 @@ def read_only_dir(tmp_path):
 
 
 def test_read_only_work_dir(read_only_dir):
-    main_fails('train', [BASELINE] + _options(read_only_dir),
-               'is not writable', '--work-dir')
+    main_fails('train', [BASELINE] + _options(read_only_dir), 'is not writable', '--work-dir')
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='the message is for machines without GPU')
 def test_amp_without_gpu(tmp_path):
-    main_fails('train', [BASELINE, '--amp'] + _options(tmp_path / 'w'),
-               '--amp', 'needs a GPU')
+    main_fails('train', [BASELINE, '--amp'] + _options(tmp_path / 'w'), '--amp', 'needs a GPU')
 
 
 def test_launcher_pytorch_without_torchrun(monkeypatch, tmp_path):
     for key in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'):
         monkeypatch.delenv(key, raising=False)
-    main_fails('train',
-               [BASELINE, '--launcher', 'pytorch'] + _options(tmp_path / 'w'),
+    main_fails('train', [BASELINE, '--launcher', 'pytorch'] + _options(tmp_path / 'w'),
                '--launcher pytorch', 'RANK', 'tools/dist_train.sh')
 
 
@@ -347,30 +362,26 @@ def test_non_integer_labels(kind, tmp_path):
     else:
         _rewrite_labels(folder, lambda ls: [y + 0.5 for y in ls])
         found = '.5 (float64)'
-    main_fails('train',
-               [BASELINE] + _options(tmp_path / 'w', *data_opts(tmp_path)),
+    main_fails('train', [BASELINE] + _options(tmp_path / 'w', *data_opts(tmp_path)),
                'labels must be integer class indices', osp.join(folder, 'train'), found)
 
 
 def test_num_classes_smaller_than_labels(tiny_cifar_root, tmp_path):
-    main_fails('train',
-               [BASELINE] + _options(tmp_path / 'w', *data_opts(tiny_cifar_root),
-                                     'model.head.num_classes=10'),
+    main_fails('train', [BASELINE] +
+               _options(tmp_path / 'w', *data_opts(tiny_cifar_root), 'model.head.num_classes=10'),
                'labels up to 99', 'predicts 10 classes', 'num_classes to at least 100')
 
 
 def test_empty_split(tmp_path):
     write_tiny_cifar(str(tmp_path), train_per_class=0, test_per_class=1)
-    main_fails('train',
-               [BASELINE] + _options(tmp_path / 'w', *data_opts(tmp_path)),
+    main_fails('train', [BASELINE] + _options(tmp_path / 'w', *data_opts(tmp_path)),
                f'CIFAR100 at {tmp_path}', "(split 'train')", 'the split is empty (0 samples)')
 
 
 def test_drop_last_batch_larger_than_dataset(tiny_cifar_root, tmp_path):
-    main_fails('train',
-               [BASELINE] + _options(tmp_path / 'w', *data_opts(tiny_cifar_root),
-                                     'train_dataloader.batch_size=512',
-                                     'train_dataloader.drop_last=True'),
+    main_fails('train', [BASELINE] +
+               _options(tmp_path / 'w', *data_opts(tiny_cifar_root),
+                        'train_dataloader.batch_size=512', 'train_dataloader.drop_last=True'),
                'batch_size=512 with drop_last=True and 200 samples', '0 iterations per epoch',
                'drop_last=False')
 
@@ -385,16 +396,16 @@ def test_test_tool_refuses_non_finite_weights(tiny_cifar_root, tmp_path):
     state['backbone.conv1.weight'][0, 0, 0, 0] = float('inf')
     ckpt = tmp_path / 'diverged.pth'
     torch.save(dict(meta=dict(epoch=1), state_dict=state), ckpt)
-    main_fails('test',
-               [BASELINE, ckpt] + _options(tmp_path / 'w', *data_opts(tiny_cifar_root)),
+    main_fails('test', [BASELINE, ckpt] + _options(tmp_path / 'w', *data_opts(tiny_cifar_root)),
                f'{ckpt} holds NaN/inf weights (2 tensors', 'head.fc.weight',
                'backbone.conv1.weight', 'earlier checkpoint')
 
 
 def _configs(one_per_family):
     import glob
-    paths = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
-                   if '_base_' not in p)
+    paths = sorted(
+        p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+        if '_base_' not in p)
     if one_per_family:
         seen = {}
         for p in paths:
@@ -427,8 +438,8 @@ def test_no_validate_and_num_workers_zero(tiny_cifar_root, tmp_path):
     off (the config has persistent_workers=True)."""
     work = tmp_path / 'w'
     opts = [o for o in TINY if 'persistent_workers' not in o and 'test_' not in o]
-    run_tool(['tools/train.py', KD, '--no-validate', '--work-dir', str(work), '--cfg-options'] +
-             opts + data_opts(tiny_cifar_root)[:1] + SMALL_KD +
+    run_tool(['tools/train.py', KD, '--no-validate', '--work-dir',
+              str(work), '--cfg-options'] + opts + data_opts(tiny_cifar_root)[:1] + SMALL_KD +
              ['model.teacher_ckpt=None', 'train_cfg.max_epochs=1'])
     assert osp.isfile(work / 'epoch_1.pth')
     assert osp.isfile(work / 'student_last.pth')
@@ -450,10 +461,16 @@ def _dist_env(**extra):
 
 @pytest.mark.slow
 def test_dist_train_prints_the_error_once_and_last(tmp_path):
-    proc = subprocess.run(
-        ['bash', 'tools/dist_train.sh', BASELINE, '2', '--work-dir', str(tmp_path / 'w'),
-         '--cfg-options', 'train_cfg.max_epoch=3'], cwd=ROOT, env=_dist_env(),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    proc = subprocess.run([
+        'bash', 'tools/dist_train.sh', BASELINE, '2', '--work-dir',
+        str(tmp_path / 'w'), '--cfg-options', 'train_cfg.max_epoch=3'
+    ],
+                          cwd=ROOT,
+                          env=_dist_env(),
+                          stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT,
+                          text=True,
+                          timeout=600)
     assert proc.returncode != 0
     assert proc.stdout.count('mmkd error') == 1, proc.stdout[-4000:]
     last = [line for line in proc.stdout.splitlines() if line.strip()][-1]
@@ -479,17 +496,19 @@ def test_stopped_rank_times_out_with_a_message(tiny_cifar_root, tmp_path):
     """A SIGSTOPped rank: the other one gives up after env_cfg.dist_cfg.timeout, not 30 min."""
     tag, work = uuid.uuid4().hex, tmp_path / 'w'
     proc = subprocess.Popen(
-        ['bash', 'tools/dist_train.sh', BASELINE, '2', '--work-dir', str(work),
-         '--cfg-options'] + TINY + data_opts(tiny_cifar_root) +
-        ['train_cfg.max_epochs=100', 'env_cfg.dist_cfg.timeout=20'], cwd=ROOT,
-        env=_dist_env(MMKD_TEST_TAG=tag), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        ['bash', 'tools/dist_train.sh', BASELINE, '2', '--work-dir',
+         str(work), '--cfg-options'] + TINY + data_opts(tiny_cifar_root) +
+        ['train_cfg.max_epochs=100', 'env_cfg.dist_cfg.timeout=20'],
+        cwd=ROOT,
+        env=_dist_env(MMKD_TEST_TAG=tag),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True)
     stopped = []
     try:
         deadline = time.monotonic() + 400
         while time.monotonic() < deadline and proc.poll() is None:
-            logs = [osp.join(r, f) for r, _, fs in os.walk(work) for f in fs
-                    if f.endswith('.log')]
+            logs = [osp.join(r, f) for r, _, fs in os.walk(work) for f in fs if f.endswith('.log')]
             if any('Epoch(train)' in open(p).read() for p in logs):
                 break
             time.sleep(1)
@@ -526,18 +545,24 @@ def test_dist_scripts_show_the_lowest_rank_own_error_last(tmp_path):
                     'echo "torch.distributed.elastic.multiprocessing.errors.ChildFailedError:"\n'
                     'exit 1\n')
     fake.chmod(0o755)
-    for script, args in (('dist_train.sh', [BASELINE, '2']),
-                         ('dist_test.sh', [BASELINE, 'x.pth', '2'])):
-        proc = subprocess.run(['bash', f'tools/{script}'] + args, cwd=ROOT,
-                              env=dict(os.environ, PYTHON=str(fake)), capture_output=True,
-                              text=True, timeout=60)
+    for script, args in (('dist_train.sh', [BASELINE,
+                                            '2']), ('dist_test.sh', [BASELINE, 'x.pth', '2'])):
+        proc = subprocess.run(
+            ['bash', f'tools/{script}'] + args,
+            cwd=ROOT,
+            env=dict(os.environ, PYTHON=str(fake)),
+            capture_output=True,
+            text=True,
+            timeout=60)
         assert proc.returncode == 1
         assert 'ChildFailedError' in proc.stdout
         err = [line for line in proc.stderr.splitlines() if line.strip()]
         assert err == ['mmkd error (rank 1): the real problem'], proc.stderr
         error_file = (tmp_path / 'where').read_text().strip()
-        assert not [f for f in os.listdir(osp.dirname(error_file))
-                    if f.startswith(osp.basename(error_file))]
+        assert not [
+            f
+            for f in os.listdir(osp.dirname(error_file)) if f.startswith(osp.basename(error_file))
+        ]
 
 
 def test_report_and_exit_writes_the_rank_file(monkeypatch, tmp_path):

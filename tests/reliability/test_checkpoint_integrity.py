@@ -22,19 +22,23 @@ from tests.utils import ROOT, run_tool
 
 CONFIG = 'configs/baselines/resnet8_cifar100.py'
 KD = 'configs/kd/resnet56_resnet20.py'
-SMALL_KD = ['model.teacher=configs/_base_/models/resnet8.py',
-            'model.student=configs/_base_/models/resnet8.py', 'model.teacher_ckpt=None']
+SMALL_KD = [
+    'model.teacher=configs/_base_/models/resnet8.py',
+    'model.student=configs/_base_/models/resnet8.py', 'model.teacher_ckpt=None'
+]
 ITERS_PER_EPOCH = 13  # 200 tiny CIFAR-100 training images, batch 16
 
 
 def opts(root):
-    return LOADER + data_opts(root) + ['train_dataloader.num_workers=0',
-                                       'train_dataloader.persistent_workers=False']
+    return LOADER + data_opts(root) + [
+        'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False'
+    ]
 
 
 def train(config, work, root, *extra, resume=False):
-    return (['tools/train.py', config, '--work-dir', str(work)] + (['--resume'] if resume else [])
-            + ['--cfg-options'] + opts(root) + list(extra))
+    return (
+        ['tools/train.py', config, '--work-dir', str(work)] + (['--resume'] if resume else []) +
+        ['--cfg-options'] + opts(root) + list(extra))
 
 
 def in_process_runner(root, work, max_epochs):
@@ -67,6 +71,7 @@ def test_checkpoint_hook_saves_atomically(tiny_cifar_root, tmp_path, monkeypatch
 
     def disk_full(fd):
         raise OSError(28, 'No space left on device')
+
     monkeypatch.setattr(atomic.os, 'fsync', disk_full)
     with pytest.raises(OSError, match='No space left'):
         hook._save_checkpoint_with_step(runner, 1, meta=dict(epoch=1, iter=runner.iter))
@@ -88,6 +93,7 @@ def test_new_best_is_written_before_the_old_one_is_removed(tiny_cifar_root, tmp_
         if filename.startswith('best_'):
             raise KeyboardInterrupt('killed during the save of the new best')
         return save(out_dir, filename, *args, **kwargs)
+
     runner.save_checkpoint = killed_while_saving_the_best
     better = {'accuracy/top1': 1000.0, 'accuracy/top5': 1000.0}
     with pytest.raises(KeyboardInterrupt):
@@ -95,8 +101,7 @@ def test_new_best_is_written_before_the_old_one_is_removed(tiny_cifar_root, tmp_
     assert old.is_file(), 'the previous best was removed before the new one was written'
     runner.save_checkpoint = save
     hook.after_val_epoch(runner, {k: 2 * v for k, v in better.items()})  # the killed one counted
-    assert sorted(p.name for p in tmp_path.glob('best_*.pth')) == [
-        'best_accuracy_top1_epoch_2.pth']
+    assert sorted(p.name for p in tmp_path.glob('best_*.pth')) == ['best_accuracy_top1_epoch_2.pth']
     assert safe_load(str(tmp_path / 'best_accuracy_top1_epoch_2.pth'))['meta']['epoch'] == 2
 
 
@@ -110,12 +115,21 @@ def test_full_disk_during_a_save_through_train_tool(tiny_cifar_root, tmp_path):
     def small_disk():
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    env = dict(os.environ, OMP_NUM_THREADS='1',
-               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    proc = subprocess.run([sys.executable] + train(CONFIG, work, tiny_cifar_root,
-                                                   'train_cfg.max_epochs=2', resume=True),
-                          cwd=ROOT, env=env, preexec_fn=small_disk, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, timeout=600)
+
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS='1',
+        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    proc = subprocess.run(
+        [sys.executable] +
+        train(CONFIG, work, tiny_cifar_root, 'train_cfg.max_epochs=2', resume=True),
+        cwd=ROOT,
+        env=env,
+        preexec_fn=small_disk,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=600)
     assert proc.returncode != 0 and 'File too large' in proc.stdout, proc.stdout[-3000:]
     assert not (work / 'epoch_2.pth').exists(), 'a truncated checkpoint under the final name'
     assert (work / 'epoch_1.pth').read_bytes() == before
@@ -156,8 +170,7 @@ def test_student_best_is_the_student_of_best_after_a_resume(tiny_cifar_root, tmp
     student_best.pth stays the student of best_score_epoch_1.pth (not the current student)."""
     cfg, work = scripted_config(tmp_path, [5, 3, 1]), tmp_path / 'w'
     run_tool(train(cfg, work, tiny_cifar_root, *SMALL_KD, 'train_cfg.max_epochs=1'))
-    run_tool(train(cfg, work, tiny_cifar_root, *SMALL_KD, 'train_cfg.max_epochs=3',
-                   resume=True))
+    run_tool(train(cfg, work, tiny_cifar_root, *SMALL_KD, 'train_cfg.max_epochs=3', resume=True))
     assert sorted(p.name for p in work.glob('best_*.pth')) == ['best_score_epoch_1.pth']
     best = student_of(safe_load(str(work / 'best_score_epoch_1.pth'))['state_dict'])
     student_best = safe_load(str(work / 'student_best.pth'))
@@ -189,14 +202,19 @@ def test_epoch_killed_during_validation_is_validated_on_resume(tiny_cifar_root, 
 def test_second_run_in_a_work_dir_is_refused_until_the_first_dies(tiny_cifar_root, tmp_path):
     work = tmp_path / 'w'
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    holder = subprocess.Popen(
-        [sys.executable, '-c', 'import sys, time\nfrom mmkd.utils.work_dir_lock import '
-         'lock_work_dir\nlock_work_dir(sys.argv[1])\nprint("locked", flush=True)\n'
-         'time.sleep(600)', str(work)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen([
+        sys.executable, '-c', 'import sys, time\nfrom mmkd.utils.work_dir_lock import '
+        'lock_work_dir\nlock_work_dir(sys.argv[1])\nprint("locked", flush=True)\n'
+        'time.sleep(600)',
+        str(work)
+    ],
+                              cwd=ROOT,
+                              env=env,
+                              stdout=subprocess.PIPE,
+                              text=True)
     try:
         assert holder.stdout.readline().strip() == 'locked'
-        proc = run_tool(train(CONFIG, work, tiny_cifar_root, 'train_cfg.max_epochs=1'),
-                        check=False)
+        proc = run_tool(train(CONFIG, work, tiny_cifar_root, 'train_cfg.max_epochs=1'), check=False)
         assert proc.returncode == 1, proc.stdout[-3000:]
         message = proc.stdout.split('mmkd error:', 1)[1]
         assert 'in use by another training run' in message and f'pid {holder.pid}' in message
@@ -214,10 +232,16 @@ def test_second_run_in_a_work_dir_is_refused_until_the_first_dies(tiny_cifar_roo
 def test_lock_is_released_when_its_holder_is_killed(tmp_path):
     from mmkd.utils.work_dir_lock import WorkDirBusyError, lock_work_dir, unlock_work_dir
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    holder = subprocess.Popen(
-        [sys.executable, '-c', 'import sys, time\nfrom mmkd.utils.work_dir_lock import '
-         'lock_work_dir\nlock_work_dir(sys.argv[1])\nprint("locked", flush=True)\n'
-         'time.sleep(600)', str(tmp_path)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen([
+        sys.executable, '-c', 'import sys, time\nfrom mmkd.utils.work_dir_lock import '
+        'lock_work_dir\nlock_work_dir(sys.argv[1])\nprint("locked", flush=True)\n'
+        'time.sleep(600)',
+        str(tmp_path)
+    ],
+                              cwd=ROOT,
+                              env=env,
+                              stdout=subprocess.PIPE,
+                              text=True)
     try:
         assert holder.stdout.readline().strip() == 'locked'
         with pytest.raises(WorkDirBusyError, match=f'pid {holder.pid}'):

@@ -98,9 +98,10 @@ def test_cached_url_is_refused_through_mmengine_loaders(hub, tmp_path):
     assert not marker.exists(), 'code in the cached checkpoint ran'
 
 
-@pytest.mark.parametrize('name', ['torchvision://resnet18', 'modelzoo://resnet18',
-                                  'open-mmlab://vgg16_caffe', 'openmmlab://vgg16_caffe',
-                                  'mmcls://vgg11'])
+@pytest.mark.parametrize('name', [
+    'torchvision://resnet18', 'modelzoo://resnet18', 'open-mmlab://vgg16_caffe',
+    'openmmlab://vgg16_caffe', 'mmcls://vgg11'
+])
 def test_model_zoo_names_verify_the_hash_in_the_cached_name(hub, tmp_path, name):
     """A payload planted under the zoo's file name fails the SHA-256 prefix in that name."""
     url, _, _ = resolve_remote(name)
@@ -159,8 +160,10 @@ def test_url_not_cached_offline_is_one_message(hub):
     assert not (hub / 'not_cached.pth').exists()
 
 
-@pytest.mark.parametrize('name', ['pavi://model/1', 's3://bucket/ckpt.pth',
-                                  'open-mmlab:s3://bucket/ckpt.pth', 'petrel://bucket/c.pth'])
+@pytest.mark.parametrize('name', [
+    'pavi://model/1', 's3://bucket/ckpt.pth', 'open-mmlab:s3://bucket/ckpt.pth',
+    'petrel://bucket/c.pth'
+])
 def test_unverifiable_storage_schemes_are_refused(name):
     with pytest.raises(CheckpointError, match='Copy the file to a local path'):
         mm_checkpoint._load_checkpoint(name, map_location='cpu')
@@ -174,12 +177,15 @@ def test_unknown_zoo_name_suggests_close_names():
 def test_stock_local_loader_is_replaced_for_every_scheme():
     """Every scheme mmengine knows resolves to one of mmkd's loaders."""
     for path in ('a.pth', '/abs/a.pth', URL, 'http://x/a.pth', 'torchvision://resnet18',
-                 'modelzoo://resnet18', 'open-mmlab://x', 'openmmlab://x', 'mmcls://x',
-                 'pavi://x', 's3://x', 'open-mmlab:s3://x', 'petrel://x'):
+                 'modelzoo://resnet18', 'open-mmlab://x', 'openmmlab://x', 'mmcls://x', 'pavi://x',
+                 's3://x', 'open-mmlab:s3://x', 'petrel://x'):
         loader = mm_checkpoint.CheckpointLoader._get_checkpoint_loader(path)
         assert loader.__module__ == 'mmkd.utils.checkpoint', (path, loader)
-    stock = {p: f for p, f in mm_checkpoint.CheckpointLoader._schemes.items()
-             if f.__module__ != 'mmkd.utils.checkpoint'}
+    stock = {
+        p: f
+        for p, f in mm_checkpoint.CheckpointLoader._schemes.items()
+        if f.__module__ != 'mmkd.utils.checkpoint'
+    }
     assert not stock, f'schemes still loaded by mmengine itself: {stock}'
 
 
@@ -191,8 +197,8 @@ def _url_config(tmp_path, url):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('route', ['load_from', 'resume', 'init_cfg', 'teacher_ckpt',
-                                   'torchvision'])
+@pytest.mark.parametrize('route',
+                         ['load_from', 'resume', 'init_cfg', 'teacher_ckpt', 'torchvision'])
 def test_train_tool_refuses_payload_behind_url(tiny_cifar_root, tmp_path, route):
     """``tools/train.py`` with every way a URL reaches a checkpoint loader."""
     cache = tmp_path / 'torch_home' / 'hub' / 'checkpoints'
@@ -212,10 +218,15 @@ def test_train_tool_refuses_payload_behind_url(tiny_cifar_root, tmp_path, route)
         config = _url_config(tmp_path, url)
     else:
         config = 'configs/kd/resnet56_resnet20.py'
-        opts += ['model.teacher=configs/_base_/models/resnet8.py',
-                 'model.student=configs/_base_/models/resnet8.py', f'model.teacher_ckpt={url}']
-    proc = run_tool(['tools/train.py', config, '--work-dir', str(tmp_path / 'w'), *extra,
-                     '--cfg-options', *opts], check=False,
+        opts += [
+            'model.teacher=configs/_base_/models/resnet8.py',
+            'model.student=configs/_base_/models/resnet8.py', f'model.teacher_ckpt={url}'
+        ]
+    proc = run_tool([
+        'tools/train.py', config, '--work-dir',
+        str(tmp_path / 'w'), *extra, '--cfg-options', *opts
+    ],
+                    check=False,
                     env={'TORCH_HOME': str(tmp_path / 'torch_home')})
     assert proc.returncode == 1, proc.stdout[-3000:]
     assert 'Traceback' not in proc.stdout, proc.stdout[-3000:]
@@ -246,12 +257,13 @@ def py2_cifar_batch(data: np.ndarray, labels, label_key: str) -> bytes:
     ``numpy.core.multiarray._reconstruct`` of a uint8 array, py2 ``str`` keys, int lists)."""
     out = b'\x80\x02}(' + _py2_str('batch_label') + _py2_str('training batch 1 of 1')
     out += _py2_str(label_key) + b'](' + b''.join(_py2_int(int(v)) for v in labels) + b'e'
-    out += (_py2_str('data') + b'cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n' +
-            _py2_int(0) + b'\x85' + _py2_str('b') + b'\x87R')
+    out += (
+        _py2_str('data') + b'cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n' +
+        _py2_int(0) + b'\x85' + _py2_str('b') + b'\x87R')
     out += (b'(' + _py2_int(1) + _py2_int(data.shape[0]) + _py2_int(data.shape[1]) + b'\x86' +
-            b'cnumpy\ndtype\n' + _py2_str('u1') + _py2_int(0) + _py2_int(1) + b'\x87R' +
-            b'(' + _py2_int(3) + _py2_str('|') + b'NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xff' +
-            _py2_int(0) + b'tb\x89' + _py2_str(data.tobytes()) + b'tb')
+            b'cnumpy\ndtype\n' + _py2_str('u1') + _py2_int(0) + _py2_int(1) + b'\x87R' + b'(' +
+            _py2_int(3) + _py2_str('|') + b'NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xff' + _py2_int(0) +
+            b'tb\x89' + _py2_str(data.tobytes()) + b'tb')
     out += _py2_str('filenames') + b'](' + b''.join(
         _py2_str(f'img_{i}.png') for i in range(len(labels))) + b'eu.'
     return out
@@ -264,10 +276,11 @@ def test_official_python2_format_is_admitted(tmp_path):
     labels = [0, 99, 5, 42]
     with open(osp.join(folder, 'train'), 'wb') as f:
         f.write(py2_cifar_batch(data, labels, 'fine_labels'))
-    assert pickle.loads(open(osp.join(folder, 'train'), 'rb').read(), encoding='latin1')[
-        'fine_labels'] == labels  # the stock reader agrees on what the file holds
-    dataset = DATASETS.build(dict(type='CIFAR100', data_root=str(tmp_path), split='train',
-                                  pipeline=[]))
+    assert pickle.loads(
+        open(osp.join(folder, 'train'), 'rb').read(), encoding='latin1'
+    )['fine_labels'] == labels  # the stock reader agrees on what the file holds
+    dataset = DATASETS.build(
+        dict(type='CIFAR100', data_root=str(tmp_path), split='train', pipeline=[]))
     assert [dataset.get_data_info(i)['gt_label'] for i in range(len(dataset))] == labels
     expected = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
     for i in range(4):
@@ -303,16 +316,15 @@ def test_dataset_payload_is_live_through_pickle_load(tmp_path):
     assert (tmp_path / 'code_ran').exists()
 
 
-@pytest.mark.parametrize('kind,global_name', [('open', 'io.open'),
-                                              ('exec', 'builtins.exec'),
+@pytest.mark.parametrize('kind,global_name', [('open', 'io.open'), ('exec', 'builtins.exec'),
                                               ('system', 'posix.system'),
                                               ('object_array', 'io.open'),
                                               ('protocol5', 'builtins.exec')])
 @pytest.mark.parametrize('dataset', ['CIFAR100', 'CIFAR10'])
 def test_dataset_file_with_payload_is_refused(tmp_path, dataset, kind, global_name):
     num_classes = 100 if dataset == 'CIFAR100' else 10
-    folder = write_tiny_cifar(str(tmp_path), num_classes=num_classes, train_per_class=1,
-                              test_per_class=1)
+    folder = write_tiny_cifar(
+        str(tmp_path), num_classes=num_classes, train_per_class=1, test_per_class=1)
     name = 'train' if dataset == 'CIFAR100' else 'data_batch_3'
     marker = tmp_path / 'code_ran'
     path = _plant_dataset_payload(folder, name, marker, kind)
@@ -329,9 +341,12 @@ def test_train_tool_refuses_dataset_payload(tmp_path):
     folder = write_tiny_cifar(str(tmp_path / 'data'), train_per_class=1, test_per_class=1)
     marker = tmp_path / 'code_ran'
     path = _plant_dataset_payload(folder, 'train', marker, 'exec')
-    proc = run_tool(['tools/train.py', 'configs/baselines/resnet8_cifar100.py', '--work-dir',
-                     str(tmp_path / 'w'), '--cfg-options'] + TINY +
-                    data_opts(str(tmp_path / 'data')), check=False)
+    proc = run_tool(
+        [
+            'tools/train.py', 'configs/baselines/resnet8_cifar100.py', '--work-dir',
+            str(tmp_path / 'w'), '--cfg-options'
+        ] + TINY + data_opts(str(tmp_path / 'data')),
+        check=False)
     assert proc.returncode == 1, proc.stdout[-3000:]
     assert 'Traceback' not in proc.stdout, proc.stdout[-3000:]
     assert f'mmkd error: Refused to read {path}: it pickles builtins.exec' in proc.stdout
@@ -367,15 +382,23 @@ def bad_checkpoint_files(tmp_path):
     files['list'] = tmp_path / 'list.pth'
     torch.save([torch.ones(1), torch.zeros(1)], str(files['list']))
     files['strings'] = tmp_path / 'strings.pth'
-    torch.save({'state_dict': {'conv.weight': 'ones', 'conv.bias': torch.ones(1)}},
-               str(files['strings']))
+    torch.save({'state_dict': {
+        'conv.weight': 'ones',
+        'conv.bias': torch.ones(1)
+    }}, str(files['strings']))
     return files
 
 
-DETAILS = {'random': 'not a pickle', 'text': 'a text file', 'plain_pickle': 'a plain pickle',
-           'npy': 'a NumPy .npy file', 'flipped': 'fails its CRC-32 check',
-           'truncated': 'incomplete zip archive', 'list': 'it holds a list, not a dict',
-           'strings': "'conv.weight' holds a str"}
+DETAILS = {
+    'random': 'not a pickle',
+    'text': 'a text file',
+    'plain_pickle': 'a plain pickle',
+    'npy': 'a NumPy .npy file',
+    'flipped': 'fails its CRC-32 check',
+    'truncated': 'incomplete zip archive',
+    'list': 'it holds a list, not a dict',
+    'strings': "'conv.weight' holds a str"
+}
 
 
 def test_files_that_are_not_checkpoints_are_called_corrupt(tmp_path):
@@ -400,17 +423,33 @@ def test_legacy_format_and_bit_flipped_names(tmp_path):
     damage, a real class outside the allow-list as unsafe."""
     import argparse
     legacy = tmp_path / 'legacy.pth'
-    torch.save({'state_dict': {'w': torch.ones(2)}, 'meta': {'epoch': 1}}, str(legacy),
+    torch.save({
+        'state_dict': {
+            'w': torch.ones(2)
+        },
+        'meta': {
+            'epoch': 1
+        }
+    },
+               str(legacy),
                _use_new_zipfile_serialization=False)
     assert torch.equal(safe_load(str(legacy))['state_dict']['w'], torch.ones(2))
     data = legacy.read_bytes()
     damaged = tmp_path / 'damaged.pth'
     damaged.write_bytes(data.replace(b'torch._utils', b'torch._utjls', 1))
-    with pytest.raises(CorruptCheckpointError, match=r'torch\._utjls\._rebuild_tensor_v2, which '
-                       'exists nowhere here'):
+    with pytest.raises(
+            CorruptCheckpointError,
+            match=r'torch\._utjls\._rebuild_tensor_v2, which '
+            'exists nowhere here'):
         safe_load(str(damaged))
     unsafe = tmp_path / 'opt.pth'
-    torch.save({'state_dict': {'w': torch.ones(2)}, 'opt': argparse.Namespace(lr=0.1)},
-               str(unsafe), _use_new_zipfile_serialization=False)
+    torch.save({
+        'state_dict': {
+            'w': torch.ones(2)
+        },
+        'opt': argparse.Namespace(lr=0.1)
+    },
+               str(unsafe),
+               _use_new_zipfile_serialization=False)
     with pytest.raises(UnsafeCheckpointError, match=r'pickles argparse\.Namespace'):
         safe_load(str(unsafe))

@@ -11,10 +11,11 @@ from mmkd.utils.checkpoint import safe_load
 from tests.tools.test_train_resume_test import data_opts
 from tests.utils import run_tool
 
-LOADER = ['train_dataloader.batch_size=16', 'val_dataloader.batch_size=50',
-          'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
-          'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False',
-          'randomness.seed=3']
+LOADER = [
+    'train_dataloader.batch_size=16', 'val_dataloader.batch_size=50',
+    'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+    'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False', 'randomness.seed=3'
+]
 
 
 def weights(path):
@@ -31,7 +32,8 @@ def assert_identical(a, b):
 def test_baseline_resume_is_bit_identical(tiny_cifar_root, tmp_path, workers, persistent):
     opts = LOADER + data_opts(tiny_cifar_root) + [
         f'train_dataloader.num_workers={workers}',
-        f'train_dataloader.persistent_workers={persistent}']
+        f'train_dataloader.persistent_workers={persistent}'
+    ]
     straight, split = str(tmp_path / 'straight'), str(tmp_path / 'split')
     cfg = 'configs/baselines/resnet8_cifar100.py'
     run_tool(['tools/train.py', cfg, '--work-dir', straight, '--cfg-options'] + opts +
@@ -41,8 +43,8 @@ def test_baseline_resume_is_bit_identical(tiny_cifar_root, tmp_path, workers, pe
     out = run_tool(['tools/train.py', cfg, '--work-dir', split, '--resume', '--cfg-options'] +
                    opts + ['train_cfg.max_epochs=2']).stdout
     assert 'resumed epoch: 1' in out
-    assert_identical(weights(osp.join(straight, 'epoch_2.pth')),
-                     weights(osp.join(split, 'epoch_2.pth')))
+    assert_identical(
+        weights(osp.join(straight, 'epoch_2.pth')), weights(osp.join(split, 'epoch_2.pth')))
 
 
 def test_crd_distiller_resume_is_bit_identical(tiny_cifar_root, tmp_path):
@@ -53,7 +55,8 @@ def test_crd_distiller_resume_is_bit_identical(tiny_cifar_root, tmp_path):
         'model.teacher=configs/_base_/models/resnet8.py', 'model.teacher_ckpt=None',
         'model.student=configs/_base_/models/resnet8.py',
         'model.distill_losses.crd.connector.n_data=200',
-        'model.distill_losses.crd.connector.nce_k=16', 'train_dataloader.dataset.nce_k=16']
+        'model.distill_losses.crd.connector.nce_k=16', 'train_dataloader.dataset.nce_k=16'
+    ]
     straight, split = str(tmp_path / 'straight'), str(tmp_path / 'split')
     cfg = 'configs/crd/resnet56_resnet20.py'
     run_tool(['tools/train.py', cfg, '--work-dir', straight, '--cfg-options'] + opts +

@@ -31,22 +31,32 @@ def best_checkpoints(work_dir):
 def test_sigkill_at_random_moments_then_resume(tiny_cifar_root, tmp_path):
     opts = LOADER + data_opts(tiny_cifar_root) + [
         'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-        'train_cfg.max_epochs=6']
+        'train_cfg.max_epochs=6'
+    ]
     straight, killed = str(tmp_path / 'straight'), str(tmp_path / 'killed')
     run_tool(['tools/train.py', CONFIG, '--work-dir', straight, '--cfg-options'] + opts)
-    epoch_time = (osp.getmtime(osp.join(straight, 'epoch_6.pth')) -
-                  osp.getmtime(osp.join(straight, 'epoch_5.pth')))
+    epoch_time = (
+        osp.getmtime(osp.join(straight, 'epoch_6.pth')) -
+        osp.getmtime(osp.join(straight, 'epoch_5.pth')))
 
     # same thread count as run_tool: CPU kernels reduce in a thread-count-dependent order
-    env = dict(os.environ, OMP_NUM_THREADS='1',
-               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS='1',
+        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     rng = random.Random(1234)
     kills = 0
     for attempt in range(16):
         log = open(osp.join(str(tmp_path), f'attempt_{attempt}.log'), 'w')
         proc = _launcher.Popen(  # forked from the pre-imported launcher; SIGKILL by pid as before
-            [sys.executable, 'tools/train.py', CONFIG, '--work-dir', killed, '--resume',
-             '--cfg-options'] + opts, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable, 'tools/train.py', CONFIG, '--work-dir', killed, '--resume',
+                '--cfg-options'
+            ] + opts,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT)
         # the first four attempts are killed at a random moment after the next epoch checkpoint
         # appears: every other one within the first quarter of an epoch (during the validation,
         # the best checkpoint's save and the epoch checkpoint's re-save), the others anywhere in
@@ -72,12 +82,14 @@ def test_sigkill_at_random_moments_then_resume(tiny_cifar_root, tmp_path):
         break
     assert kills == 4, 'the run was not interrupted four times'
     assert osp.isfile(osp.join(killed, 'epoch_6.pth'))
-    assert_identical(safe_load(osp.join(straight, 'epoch_6.pth'))['state_dict'],
-                     safe_load(osp.join(killed, 'epoch_6.pth'))['state_dict'])
+    assert_identical(
+        safe_load(osp.join(straight, 'epoch_6.pth'))['state_dict'],
+        safe_load(osp.join(killed, 'epoch_6.pth'))['state_dict'])
     best = best_checkpoints(straight)
     assert len(best) == 1 and best_checkpoints(killed) == best
-    assert_identical(safe_load(osp.join(straight, best[0]))['state_dict'],
-                     safe_load(osp.join(killed, best[0]))['state_dict'])
+    assert_identical(
+        safe_load(osp.join(straight, best[0]))['state_dict'],
+        safe_load(osp.join(killed, best[0]))['state_dict'])
     assert [p for p in os.listdir(killed) if p.endswith('.tmp')] == []  # removed by the next run
 
 
@@ -87,6 +99,7 @@ def test_interrupted_save_keeps_the_previous_file(tmp_path, monkeypatch):
 
     def disk_full(fd):
         raise OSError(28, 'No space left on device')
+
     monkeypatch.setattr(atomic.os, 'fsync', disk_full)
     with pytest.raises(OSError):
         atomic.atomic_torch_save({'state_dict': {'w': torch.zeros(3)}}, path)

@@ -56,17 +56,23 @@ def test_resume_from_best_or_student_checkpoint_is_refused(tiny_cifar_root, tmp_
     best = next(work.glob('best_*.pth'))
     for path, kind in ((best, 'best checkpoint'), (work / 'student_best.pth', 'student-only')):
         args = train(KD, tmp_path / 'again', tiny_cifar_root, *SMALL_KD, 'train_cfg.max_epochs=2')
-        fails_with(args[:4] + ['--resume', str(path)] + args[4:], f'Cannot --resume {path}',
-                   kind, f'load_from={path}')
+        fails_with(args[:4] + ['--resume', str(path)] + args[4:], f'Cannot --resume {path}', kind,
+                   f'load_from={path}')
 
 
 @pytest.mark.slow
 def test_resume_says_which_of_config_and_checkpoint_wins(tiny_cifar_root, tmp_path):
     work = tmp_path / 'w'
     run_tool(train(CONFIG, work, tiny_cifar_root, 'train_cfg.max_epochs=1'))
-    out = run_tool(train(CONFIG, work, tiny_cifar_root, 'train_cfg.max_epochs=2',
-                         'optim_wrapper.optimizer.lr=0.01', 'param_scheduler.milestones=[1]',
-                         resume=True)).stdout
+    out = run_tool(
+        train(
+            CONFIG,
+            work,
+            tiny_cifar_root,
+            'train_cfg.max_epochs=2',
+            'optim_wrapper.optimizer.lr=0.01',
+            'param_scheduler.milestones=[1]',
+            resume=True)).stdout
     assert "lr: the config's 0.01 is used instead of the checkpoint's 0.05" in out
     assert "MultiStepLR.milestones: the checkpoint's [150, 180, 210] is used" in out
     group = safe_load(str(work / 'epoch_2.pth'))['optimizer']['param_groups'][0]
@@ -77,9 +83,10 @@ def test_resume_says_which_of_config_and_checkpoint_wins(tiny_cifar_root, tmp_pa
 @pytest.mark.slow
 def test_mid_epoch_iteration_checkpoint_is_refused(tiny_cifar_root, tmp_path):
     work = tmp_path / 'w'
-    run_tool(train(CONFIG, work, tiny_cifar_root, 'train_cfg.max_epochs=1',
-                   'default_hooks.checkpoint.by_epoch=False', 'default_hooks.checkpoint.interval=5',
-                   'default_hooks.checkpoint.save_best=None'))
+    run_tool(
+        train(CONFIG, work, tiny_cifar_root, 'train_cfg.max_epochs=1',
+              'default_hooks.checkpoint.by_epoch=False', 'default_hooks.checkpoint.interval=5',
+              'default_hooks.checkpoint.save_best=None'))
     args = train(CONFIG, tmp_path / 'again', tiny_cifar_root, 'train_cfg.max_epochs=2')
     fails_with(args[:4] + ['--resume', str(work / 'iter_10.pth')] + args[4:],
                'iteration 10, 10 of 13 iterations into epoch 1', 'replay', 'epoch_*.pth')
@@ -90,16 +97,24 @@ def test_resume_is_exact_with_the_shipped_random_seed(tiny_cifar_root, tmp_path)
     """randomness.seed=None (as shipped): the seed drawn by the first run is in the checkpoint and
     the resumed run continues with it; the result equals a straight run with that seed."""
     split, straight = tmp_path / 'split', tmp_path / 'straight'
-    run_tool(train(CONFIG, split, tiny_cifar_root, 'train_cfg.max_epochs=1',
-                   'randomness.seed=None'))
+    run_tool(
+        train(CONFIG, split, tiny_cifar_root, 'train_cfg.max_epochs=1', 'randomness.seed=None'))
     seed = safe_load(str(split / 'epoch_1.pth'))['meta']['seed']
     assert isinstance(seed, int)
-    run_tool(train(CONFIG, split, tiny_cifar_root, 'train_cfg.max_epochs=2', 'randomness.seed=None',
-                   resume=True))
-    run_tool(train(CONFIG, straight, tiny_cifar_root, 'train_cfg.max_epochs=2',
-                   f'randomness.seed={seed}'))
-    assert_identical(safe_load(str(straight / 'epoch_2.pth'))['state_dict'],
-                     safe_load(str(split / 'epoch_2.pth'))['state_dict'])
+    run_tool(
+        train(
+            CONFIG,
+            split,
+            tiny_cifar_root,
+            'train_cfg.max_epochs=2',
+            'randomness.seed=None',
+            resume=True))
+    run_tool(
+        train(CONFIG, straight, tiny_cifar_root, 'train_cfg.max_epochs=2',
+              f'randomness.seed={seed}'))
+    assert_identical(
+        safe_load(str(straight / 'epoch_2.pth'))['state_dict'],
+        safe_load(str(split / 'epoch_2.pth'))['state_dict'])
 
 
 def flip_a_byte_of(path, member_suffix='data.pkl'):
@@ -121,8 +136,14 @@ def test_resume_auto_falls_back_past_corrupt_newest(tmp_path, monkeypatch):
     said = []
     monkeypatch.setattr(resume, '_warn', said.append)
     for epoch in (1, 2, 3):
-        atomic_torch_save({'meta': {'epoch': epoch}, 'state_dict': {'w': torch.ones(64) * epoch}},
-                          str(tmp_path / f'epoch_{epoch}.pth'))
+        atomic_torch_save({
+            'meta': {
+                'epoch': epoch
+            },
+            'state_dict': {
+                'w': torch.ones(64) * epoch
+            }
+        }, str(tmp_path / f'epoch_{epoch}.pth'))
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_3.pth'))
     flip_a_byte_of(str(tmp_path / 'epoch_3.pth'), 'data.pkl')  # bit flip in the pickle
     flip_a_byte_of(str(tmp_path / 'epoch_2.pth'), '/0')  # bit flip in a tensor

@@ -15,9 +15,11 @@ CONFIG = 'configs/baselines/resnet8_cifar100.py'
 
 
 def _test(tmp_path, tiny_cifar_root):
-    return run_tool(['tools/test.py', CONFIG, URL, '--work-dir', str(tmp_path / 'w'),
-                     '--cfg-options'] + TINY + data_opts(tiny_cifar_root), check=False,
-                    env={'TORCH_HOME': str(tmp_path / 'torch_home')})
+    return run_tool(
+        ['tools/test.py', CONFIG, URL, '--work-dir',
+         str(tmp_path / 'w'), '--cfg-options'] + TINY + data_opts(tiny_cifar_root),
+        check=False,
+        env={'TORCH_HOME': str(tmp_path / 'torch_home')})
 
 
 @pytest.mark.slow

@@ -66,8 +66,8 @@ def test_configs_follow_the_reference_command():
     crop = next(t for t in cfg.train_pipeline if t['type'] == 'RandomResizedCrop')
     assert (crop['scale'], tuple(crop['crop_ratio_range']),
             tuple(crop['aspect_ratio_range'])) == (224, (0.1, 1.0), (0.8, 1.25))
-    assert [t['type'] for t in cfg.test_pipeline] == ['LoadImageFromFile', 'ResizeEdge',
-                                                      'CenterCrop', 'PackInputs']
+    assert [t['type'] for t in cfg.test_pipeline
+            ] == ['LoadImageFromFile', 'ResizeEdge', 'CenterCrop', 'PackInputs']
     kd = Config.fromfile(KD_CONFIG)
     assert list(kd.model.distill_losses) == ['kd'] and kd.model.student_loss_weight == 1.0
     assert kd.optim_wrapper.optimizer.lr == 0.1 and kd.train_cfg.max_epochs == 90
@@ -75,8 +75,7 @@ def test_configs_follow_the_reference_command():
 
 def test_folder_and_annotation_formats_load(imagenet_root):
     cfg = Config.fromfile(CONFIG)
-    folder = dict(cfg.train_dataloader.dataset,
-                  data_root=osp.join(imagenet_root, 'folder'))
+    folder = dict(cfg.train_dataloader.dataset, data_root=osp.join(imagenet_root, 'folder'))
     dataset = DATASETS.build(folder)
     assert len(dataset) == 1000 and len(dataset.metainfo['classes']) == 1000
     sample = dataset[3]
@@ -84,8 +83,7 @@ def test_folder_and_annotation_formats_load(imagenet_root):
     assert int(sample['data_samples'].gt_label) == 3
     train = DATASETS.build(dict(folder, data_root=osp.join(imagenet_root, 'ann')))
     assert [int(train[i]['data_samples'].gt_label) for i in range(4)] == [0, 3, 500, 999]
-    val = DATASETS.build(
-        dict(cfg.val_dataloader.dataset, data_root=osp.join(imagenet_root, 'ann')))
+    val = DATASETS.build(dict(cfg.val_dataloader.dataset, data_root=osp.join(imagenet_root, 'ann')))
     assert len(val) == 4 and val[0]['inputs'].shape == (3, 224, 224)
     assert [int(val[i]['data_samples'].gt_label) for i in range(4)] == [0, 7, 14, 21]
 

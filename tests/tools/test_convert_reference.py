@@ -48,9 +48,9 @@ CASES = {
         'conv1.weight', 'block1.layer.0.bn1.weight', 'block1.layer.0.convShortcut.weight',
         'block3.layer.1.conv2.weight', 'bn1.running_var', 'fc.bias'
     ], 32),
-    'vgg8': ('repdistiller', 'classifier.', [
-        'block0.0.weight', 'block0.1.running_mean', 'block4.1.running_var', 'classifier.weight'
-    ], 32),
+    'vgg8':
+    ('repdistiller', 'classifier.',
+     ['block0.0.weight', 'block0.1.running_mean', 'block4.1.running_var', 'classifier.weight'], 32),
     'mobilenetv2': ('repdistiller', 'classifier.0.', [
         'conv1.0.weight', 'blocks.0.0.conv.0.weight', 'blocks.6.0.conv.7.running_mean',
         'conv2.1.weight', 'classifier.0.weight'
@@ -67,9 +67,9 @@ CASES = {
         'pre.0.weight', 'pre.1.running_mean', 'stage1.residual.0.weight',
         'stage2.0.residual.3.weight', 'conv1.0.weight', 'conv2.weight', 'conv2.bias'
     ], 32),
-    'resnet18_imagenet': ('torchvision', 'fc.', [
-        'conv1.weight', 'layer2.0.downsample.0.weight', 'layer4.1.bn2.running_var', 'fc.weight'
-    ], 64),
+    'resnet18_imagenet':
+    ('torchvision', 'fc.',
+     ['conv1.weight', 'layer2.0.downsample.0.weight', 'layer4.1.bn2.running_var', 'fc.weight'], 64),
 }
 
 
@@ -85,7 +85,8 @@ def one_thread():
 
 #: one case per layout runs the CLI in a subprocess (all of them with MMKD_TEST_ALL_CLI=1)
 CLI_CASES = set(CASES) if os.environ.get('MMKD_TEST_ALL_CLI') else {
-    'resnet8', 'mobilenetv2_tfkd', 'resnet18_imagenet'}
+    'resnet8', 'mobilenetv2_tfkd', 'resnet18_imagenet'
+}
 
 
 def build(name: str, seed: int) -> torch.nn.Module:
@@ -126,20 +127,36 @@ def to_reference(state_dict, classifier: str) -> 'OrderedDict[str, torch.Tensor]
 
 def save_in_layout(ref_sd, layout: str, path: str) -> None:
     if layout == 'repdistiller':
-        torch.save({'model': ref_sd, 'epoch': 240, 'best_acc': torch.tensor(73.5),
-                    'optimizer': {'state': {}, 'param_groups': [{'lr': 0.05, 'params': [0]}]}},
-                   path)
+        torch.save(
+            {
+                'model': ref_sd,
+                'epoch': 240,
+                'best_acc': torch.tensor(73.5),
+                'optimizer': {
+                    'state': {},
+                    'param_groups': [{
+                        'lr': 0.05,
+                        'params': [0]
+                    }]
+                }
+            }, path)
     elif layout == 'tfkd':  # DataParallel-wrapped, as some Tf-KD teachers are
-        torch.save({'epoch': 1, 'state_dict': OrderedDict(('module.' + k, v)
-                                                          for k, v in ref_sd.items()),
-                    'optim_dict': {'state': {}, 'param_groups': []}}, path)
+        torch.save(
+            {
+                'epoch': 1,
+                'state_dict': OrderedDict(('module.' + k, v) for k, v in ref_sd.items()),
+                'optim_dict': {
+                    'state': {},
+                    'param_groups': []
+                }
+            }, path)
     else:
         torch.save(ref_sd, path)
 
 
 def inputs(size: int) -> torch.Tensor:
-    return torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(1),
-                       dtype=torch.float64)
+    return torch.randn(
+        2, 3, size, size, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
 
 
 @torch.no_grad()
@@ -151,8 +168,12 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     # one thread each: the conversions run side by side on a small machine
     env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
     env.pop('MMKD_DEBUG', None)
-    return _launcher.run([sys.executable, CONVERT, *args], cwd=str(ROOT), env=env,
-                         capture_output=True, text=True, timeout=300)
+    return _launcher.run([sys.executable, CONVERT, *args],
+                         cwd=str(ROOT),
+                         env=env,
+                         capture_output=True,
+                         text=True,
+                         timeout=300)
 
 
 PAYLOAD_MODULE = '''
@@ -196,8 +217,12 @@ def work(tmp_path_factory, one_thread):
     try:
         import mmkd_test_payload
         pickled = str(tmp / 'pickled.pth')
-        torch.save({'model': expected['resnet8'][0], 'epoch': 240,
-                    'payload': mmkd_test_payload.Payload(str(marker))}, pickled)
+        torch.save(
+            {
+                'model': expected['resnet8'][0],
+                'epoch': 240,
+                'payload': mmkd_test_payload.Payload(str(marker))
+            }, pickled)
         assert not marker.exists()
         jobs['pickled'] = (pickled, str(tmp / 'pickled_mmkd.pth'), '--layout', 'repdistiller',
                            '--config', 'configs/_base_/models/resnet8.py')
@@ -241,8 +266,7 @@ def test_converts_and_reproduces_logits(work, name):
 
     fresh = build(name, seed=12345)
     fresh.load_state_dict(checkpoint['state_dict'], strict=True)
-    torch.testing.assert_close(
-        logits(fresh, inputs(size)), expected_logits, atol=1e-10, rtol=0)
+    torch.testing.assert_close(logits(fresh, inputs(size)), expected_logits, atol=1e-10, rtol=0)
 
 
 def test_torchvision_names_are_torchvision_s(work):
@@ -295,8 +319,7 @@ def test_api_whole_checkpoint_or_weights(work):
     for given in ({'model': ref_sd, 'epoch': 240}, ref_sd):
         out = convert_state_dict(given, 'repdistiller', model)
         model.load_state_dict(out, strict=True)
-        torch.testing.assert_close(logits(model, inputs(32)), expected_logits, atol=1e-10,
-                                   rtol=0)
+        torch.testing.assert_close(logits(model, inputs(32)), expected_logits, atol=1e-10, rtol=0)
         model.float()
 
 
@@ -319,8 +342,12 @@ def test_api_old_checkpoint_without_num_batches_tracked(work, tmp_path):
 def test_reconcile_drops_only_what_the_target_lacks():
     from mmkd.models.utils.reference_converter import reconcile_bookkeeping
     target = {'a.weight': torch.zeros(2), 'a.running_mean': torch.zeros(2)}  # no buffer
-    given = {'a.weight': torch.ones(2), 'a.running_mean': torch.ones(2),
-             'a.num_batches_tracked': torch.tensor(5), 'b.num_batches_tracked': torch.tensor(1)}
+    given = {
+        'a.weight': torch.ones(2),
+        'a.running_mean': torch.ones(2),
+        'a.num_batches_tracked': torch.tensor(5),
+        'b.num_batches_tracked': torch.tensor(1)
+    }
     out, dropped, filled = reconcile_bookkeeping(given, target)
     assert dropped == ['a.num_batches_tracked'] and filled == []
     assert 'b.num_batches_tracked' in out  # an unknown BN stays, so verification reports it
@@ -361,21 +388,24 @@ def test_new_layout_plugs_in(work):
     ref_sd, expected_logits = work['expected']['resnet8']
 
     def map_hsakd_like(state_dict, model):
-        plain = {k[len('backbone.'):]: v for k, v in state_dict.items()
-                 if k.startswith('backbone.')}
+        plain = {
+            k[len('backbone.'):]: v
+            for k, v in state_dict.items() if k.startswith('backbone.')
+        }
         return rc.map_classifier_keys(plain, model)
 
-    layout = rc.register_layout(rc.ReferenceLayout(
-        name='test_hsakd_like', description='test', containers=('test_net', ),
-        map_keys=map_hsakd_like))
+    layout = rc.register_layout(
+        rc.ReferenceLayout(
+            name='test_hsakd_like',
+            description='test',
+            containers=('test_net', ),
+            map_keys=map_hsakd_like))
     try:
         net = {'backbone.' + k: v for k, v in ref_sd.items()}
         net['auxiliary_classifier.fc.weight'] = torch.zeros(400, 64)
         assert rc.detect_layout({'test_net': net, 'acc': 70.0}) == 'test_hsakd_like'
         model = build('resnet8', seed=1)
-        model.load_state_dict(rc.convert_state_dict({'test_net': net}, layout, model),
-                              strict=True)
-        torch.testing.assert_close(logits(model, inputs(32)), expected_logits, atol=1e-10,
-                                   rtol=0)
+        model.load_state_dict(rc.convert_state_dict({'test_net': net}, layout, model), strict=True)
+        torch.testing.assert_close(logits(model, inputs(32)), expected_logits, atol=1e-10, rtol=0)
     finally:
         rc.LAYOUTS.pop('test_hsakd_like')

@@ -20,13 +20,23 @@ def free_port() -> int:
 
 
 def dist_train(config, work, opts, nproc=2, resume=None):
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1',
-               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PORT=str(free_port()),
+        OMP_NUM_THREADS='1',
+        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     args = ['--resume', resume] if resume else []
-    cmd = (['bash', 'tools/dist_train.sh', config, str(nproc), '--work-dir', work] + args +
-           ['--cfg-options'] + opts)
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, timeout=600)
+    cmd = (['bash', 'tools/dist_train.sh', config,
+            str(nproc), '--work-dir', work] + args + ['--cfg-options'] + opts)
+    proc = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=600)
     assert proc.returncode == 0, proc.stdout[-6000:]
     return proc.stdout
 
@@ -36,14 +46,15 @@ def test_dist_train_baseline_and_distiller_two_processes(tiny_cifar_root, tmp_pa
     work = str(tmp_path / 'kd')
     opts = TINY + data_opts(tiny_cifar_root) + [
         'train_cfg.max_epochs=1', 'model.teacher=configs/_base_/models/resnet8.py',
-        'model.teacher_ckpt=None', 'model.student=configs/_base_/models/resnet8.py']
+        'model.teacher_ckpt=None', 'model.student=configs/_base_/models/resnet8.py'
+    ]
     dist_train('configs/kd/resnet56_resnet20.py', work, opts)
     ckpt = safe_load(osp.join(work, 'epoch_1.pth'))
     # 200 images, 16 per process and step, 2 processes -> 7 iterations per epoch
     assert ckpt['meta']['iter'] == 7
     assert osp.isfile(osp.join(work, 'student_last.pth'))
-    assert all(torch.isfinite(v).all() for v in ckpt['state_dict'].values()
-               if v.is_floating_point())
+    assert all(
+        torch.isfinite(v).all() for v in ckpt['state_dict'].values() if v.is_floating_point())
 
 
 @pytest.mark.slow
@@ -67,15 +78,18 @@ def _update_mismatch(start, one, two):
     instead of 16, gradients summed instead of averaged, another batch) changes updates by a
     large fraction of themselves.
     """
-    deltas = {k: (one[k].double() - x0.double(), two[k].double() - x0.double())
-              for k, x0 in start.items() if x0.is_floating_point()}
+    deltas = {
+        k: (one[k].double() - x0.double(), two[k].double() - x0.double())
+        for k, x0 in start.items() if x0.is_floating_point()
+    }
     for key, x0 in start.items():
         if not x0.is_floating_point():
             assert torch.equal(one[key], two[key]), key
     network_scale = max(d1.abs().max().item() for d1, _ in deltas.values())
-    worst = {k: (d1 - d2).abs().max().item() /
-             (1e-3 * d1.abs().max().item() + 1e-5 * network_scale)
-             for k, (d1, d2) in deltas.items()}
+    worst = {
+        k: (d1 - d2).abs().max().item() / (1e-3 * d1.abs().max().item() + 1e-5 * network_scale)
+        for k, (d1, d2) in deltas.items()
+    }
     return sorted(worst.items(), key=lambda kv: -kv[1])
 
 
@@ -84,7 +98,8 @@ def _update_mismatch(start, one, two):
     ('configs/baselines/resnet8_cifar100.py', []),
     ('configs/fitnet/resnet56_resnet20.py', [
         'model.teacher=configs/_base_/models/resnet8.py', 'model.teacher_ckpt=None',
-        'model.student=configs/_base_/models/resnet8.py']),
+        'model.student=configs/_base_/models/resnet8.py'
+    ]),
 ])
 def test_two_processes_equal_one_process_with_double_batch(tiny_cifar_root, tmp_path, config,
                                                            extra):
@@ -97,13 +112,14 @@ def test_two_processes_equal_one_process_with_double_batch(tiny_cifar_root, tmp_
     """
     common = [o for o in TINY if 'batch_size' not in o] + data_opts(tiny_cifar_root) + extra + [
         'train_cfg.max_epochs=2', 'val_dataloader.batch_size=50', 'randomness.seed=7',
-        'train_cfg.val_interval=10', 'train_dataloader.dataset.indices=16']  # 1 iteration/epoch
+        'train_cfg.val_interval=10', 'train_dataloader.dataset.indices=16'
+    ]  # 1 iteration/epoch
     one, two = str(tmp_path / 'one'), str(tmp_path / 'two')
     run_tool(['tools/train.py', config, '--work-dir', one, '--cfg-options'] + common +
              ['train_dataloader.batch_size=16'])
     start = osp.join(one, 'epoch_1.pth')
-    dist_train(config, two, common + ['train_dataloader.batch_size=8', 'sync_bn=torch'],
-               resume=start)
+    dist_train(
+        config, two, common + ['train_dataloader.batch_size=8', 'sync_bn=torch'], resume=start)
     a0 = safe_load(start)['state_dict']
     a = safe_load(osp.join(one, 'epoch_2.pth'))
     b = safe_load(osp.join(two, 'epoch_2.pth'))

@@ -13,7 +13,8 @@ def _fake_python(tmp_path):
     """A stand-in for python3.11 whose ``-m venv DIR`` makes a venv that records pip calls."""
     log = tmp_path / 'builds.log'
     script = tmp_path / 'fake_python'
-    script.write_text(textwrap.dedent(f'''\
+    script.write_text(
+        textwrap.dedent(f'''\
         #!/usr/bin/env bash
         # fake "python -m venv DIR": a bin/python that logs (slowly) and an empty activate
         venv="$3"
@@ -32,8 +33,13 @@ def _fake_python(tmp_path):
 
 
 def _bash(code, env, cwd):
-    return subprocess.run(['bash', '-c', code], env=env, cwd=cwd, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, timeout=120)
+    return subprocess.run(['bash', '-c', code],
+                          env=env,
+                          cwd=cwd,
+                          stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT,
+                          text=True,
+                          timeout=120)
 
 
 def test_sourcing_keeps_shell_options_and_directory(tmp_path):
@@ -52,9 +58,14 @@ def test_two_first_runs_at_once_build_the_environment_once(tmp_path):
     fake, log = _fake_python(tmp_path)
     env = dict(os.environ, MMKD_PYTHON=fake, MMKD_VENV=str(tmp_path / 'venv'))
     code = f'source {ENV_SH} && echo ready'
-    procs = [subprocess.Popen(['bash', '-c', code], env=env, cwd=str(tmp_path),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(['bash', '-c', code],
+                         env=env,
+                         cwd=str(tmp_path),
+                         stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT,
+                         text=True) for _ in range(2)
+    ]
     outs = [p.communicate(timeout=120)[0] for p in procs]
     assert all(p.returncode == 0 and 'ready' in o for p, o in zip(procs, outs)), outs
     lines = log.read_text().splitlines()

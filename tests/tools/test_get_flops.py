@@ -22,8 +22,12 @@ TOOL = 'tools/analysis_tools/get_flops.py'
 def run_tool(*args):
     env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
     env.pop('MMKD_DEBUG', None)
-    return _launcher.run([sys.executable, TOOL, *args], cwd=str(ROOT), env=env,
-                         capture_output=True, text=True, timeout=300)
+    return _launcher.run([sys.executable, TOOL, *args],
+                         cwd=str(ROOT),
+                         env=env,
+                         capture_output=True,
+                         text=True,
+                         timeout=300)
 
 
 def sections(text):

@@ -44,6 +44,7 @@ def section_names(out):
 
 
 class BranchesPath(nn.Module):
+
     def __init__(self, net):
         super().__init__()
         self.net = net
@@ -87,8 +88,8 @@ def test_hsakd_counts_rotation_batch_and_branches(capsys, monkeypatch):
     assert parts['total'] == pytest.approx(parts['student'] + parts['teacher'], abs=2e-3)
     # the deployed student (plain WRN-16-2: 0.703M parameters) is listed apart, branches dropped
     assert re.search(r'^student \(deployed\).*\n  Params: 0\.703M', out, re.M)
-    deployed = float(re.search(r'^student \(deployed\).*\n.*\n  FLOPs:  ([\d.]+)M', out,
-                               re.M).group(1))
+    deployed = float(
+        re.search(r'^student \(deployed\).*\n.*\n  FLOPs:  ([\d.]+)M', out, re.M).group(1))
     assert parts['student'] > 4 * deployed
 
 
@@ -114,12 +115,13 @@ def test_hssakd_counts_each_peer_once(capsys, monkeypatch):
 def test_ffsd_counts_every_part(capsys, monkeypatch):
     out = run_get_flops('configs/ffsd/resnet20.py', capsys, monkeypatch)
     parts = training_parts(out)
-    assert set(parts) == {'student1', 'student2', 'fusion', 'leader', 'decoder_student2',
-                          'decoder_leader', 'total'}
+    assert set(parts) == {
+        'student1', 'student2', 'fusion', 'leader', 'decoder_student2', 'decoder_leader', 'total'
+    }
     assert all(v > 0 for v in parts.values())
     assert parts['student1'] == parts['student2']  # two copies of one architecture
-    assert parts['total'] == pytest.approx(sum(v for k, v in parts.items() if k != 'total'),
-                                           abs=4e-3)
+    assert parts['total'] == pytest.approx(
+        sum(v for k, v in parts.items() if k != 'total'), abs=4e-3)
 
 
 def test_unixkd_computation_fraction(capsys, monkeypatch):

@@ -19,14 +19,16 @@ def test_analyze_logs_and_confusion_matrix_on_a_run(tiny_cifar_root, trained_res
     work = trained_resnet8  # resnet8_cifar100 after one epoch of tools/train.py (shared, read)
     (log_json, ) = glob.glob(osp.join(work, '*', 'vis_data', '2*.json'))
     png = str(tmp_path / 'loss.png')
-    run_tool(['tools/analysis_tools/analyze_logs.py', 'plot_curve', log_json, '--keys', 'loss',
-              '--out', png])
+    run_tool([
+        'tools/analysis_tools/analyze_logs.py', 'plot_curve', log_json, '--keys', 'loss', '--out',
+        png
+    ])
     assert open(png, 'rb').read(4) == b'\x89PNG'
     cm_png, cm_pkl = str(tmp_path / 'cm.png'), str(tmp_path / 'cm.pkl')
-    out = run_tool(['tools/analysis_tools/confusion_matrix.py',
-                    'configs/baselines/resnet8_cifar100.py', osp.join(work, 'epoch_1.pth'),
-                    '--show-path', cm_png, '--out', cm_pkl, '--cfg-options'] + TINY +
-                   data_opts(tiny_cifar_root)).stdout
+    out = run_tool([
+        'tools/analysis_tools/confusion_matrix.py', 'configs/baselines/resnet8_cifar100.py',
+        osp.join(work, 'epoch_1.pth'), '--show-path', cm_png, '--out', cm_pkl, '--cfg-options'
+    ] + TINY + data_opts(tiny_cifar_root)).stdout
     assert 'The confusion matrix is saved' in out
     import pickle
     with open(cm_pkl, 'rb') as f:

@@ -11,9 +11,11 @@ from mmkd.utils.run_records import read_dumped_config, read_run
 from tests.tools.test_train_resume_test import TINY, data_opts
 from tests.utils import ROOT, run_tool
 
-KD_SMALL = ['model.teacher=configs/_base_/models/resnet8.py', 'model.teacher_ckpt=None',
-            'model.student=configs/_base_/models/resnet8.py', 'train_cfg.max_epochs=2',
-            'train_dataloader.dataset.indices=64']
+KD_SMALL = [
+    'model.teacher=configs/_base_/models/resnet8.py', 'model.teacher_ckpt=None',
+    'model.student=configs/_base_/models/resnet8.py', 'train_cfg.max_epochs=2',
+    'train_dataloader.dataset.indices=64'
+]
 
 
 @pytest.fixture(scope='module')
@@ -21,8 +23,10 @@ def two_seeds(tiny_cifar_root, tmp_path_factory):
     """configs/kd/resnet56_resnet20.py trained for seeds 3 and 5 by one --seeds command."""
     work = str(tmp_path_factory.mktemp('kd_seeds'))
     opts = [o for o in TINY if not o.startswith('randomness')] + data_opts(tiny_cifar_root)
-    out = run_tool(['tools/train.py', 'configs/kd/resnet56_resnet20.py', '--work-dir', work,
-                    '--seeds', '3', '5', '--cfg-options'] + opts + KD_SMALL).stdout
+    out = run_tool([
+        'tools/train.py', 'configs/kd/resnet56_resnet20.py', '--work-dir', work, '--seeds', '3',
+        '5', '--cfg-options'
+    ] + opts + KD_SMALL).stdout
     assert '[mmkd] seed 3' in out and '[mmkd] seed 5' in out
     return work
 
@@ -42,8 +46,9 @@ def test_seeds_summary_and_curves(two_seeds, tmp_path):
         assert record.seed == seed and record.world_size == 1 and record.batch_per_gpu == 16
         assert sorted(record.metric()) == [1, 2]
     md, csv_file = str(tmp_path / 'table.md'), str(tmp_path / 'table.csv')
-    out = run_tool(['tools/analysis_tools/summarize_runs.py', two_seeds, '--out', md,
-                    '--csv', csv_file]).stdout
+    out = run_tool(
+        ['tools/analysis_tools/summarize_runs.py', two_seeds, '--out', md, '--csv',
+         csv_file]).stdout
     (row, ) = [line for line in out.splitlines() if 'resnet8 → resnet8' in line]
     cells = [c.strip() for c in row.strip('|').split('|')]
     top1 = {s: _val_top1(w) for s, w in runs.items()}
@@ -57,12 +62,15 @@ def test_seeds_summary_and_curves(two_seeds, tmp_path):
     assert 'last top-1' in open(csv_file).readline()
 
     png = str(tmp_path / 'curves.png')
-    run_tool(['tools/analysis_tools/plot_curves.py', runs[3], runs[5], '--keys', 'loss_kd', 'lr',
-              'accuracy/top1', '--out', png])
+    run_tool([
+        'tools/analysis_tools/plot_curves.py', runs[3], runs[5], '--keys', 'loss_kd', 'lr',
+        'accuracy/top1', '--out', png
+    ])
     with open(png, 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
-    bad = run_tool(['tools/analysis_tools/plot_curves.py', runs[3], '--keys', 'loss_foo',
-                    '--out', png], check=False)
+    bad = run_tool(
+        ['tools/analysis_tools/plot_curves.py', runs[3], '--keys', 'loss_foo', '--out', png],
+        check=False)
     assert bad.returncode != 0 and 'no values for loss_foo' in bad.stdout
     assert 'loss_kd' in bad.stdout  # the keys that exist are listed
 
@@ -100,13 +108,14 @@ def test_dumped_config_is_read_without_executing_it(tmp_path):
 @pytest.mark.slow
 def test_tensorboard_backend_writes_event_files(tiny_cifar_root, tmp_path):
     work = str(tmp_path / 'tb')
-    run_tool(['tools/train.py', 'configs/baselines/resnet8_cifar100.py', '--work-dir', work,
-              '--vis-backend', 'tensorboard', '--cfg-options'] + TINY +
-             data_opts(tiny_cifar_root) + ['train_cfg.max_epochs=1',
-                                           'train_dataloader.dataset.indices=32'])
+    run_tool([
+        'tools/train.py', 'configs/baselines/resnet8_cifar100.py', '--work-dir', work,
+        '--vis-backend', 'tensorboard', '--cfg-options'
+    ] + TINY + data_opts(tiny_cifar_root) +
+             ['train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=32'])
     assert glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json'))  # the local file stays
-    events = glob.glob(osp.join(work, '*', 'vis_data', '**', 'events.out.tfevents.*'),
-                       recursive=True)
+    events = glob.glob(
+        osp.join(work, '*', 'vis_data', '**', 'events.out.tfevents.*'), recursive=True)
     assert events, 'no TensorBoard event file written'
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     acc = EventAccumulator(osp.dirname(events[0]))
@@ -121,11 +130,11 @@ def test_vis_backend_flag_adds_backend_or_says_what_to_install():
 
     from mmkd.utils.errors import ConfigError
     from mmkd.utils.vis_backends import add_vis_backends
-    cfg = Config(dict(visualizer=dict(type='Visualizer',
-                                      vis_backends=[dict(type='LocalVisBackend')])))
+    cfg = Config(
+        dict(visualizer=dict(type='Visualizer', vis_backends=[dict(type='LocalVisBackend')])))
     add_vis_backends(cfg, ['tensorboard', 'tensorboard'])
-    assert [b['type'] for b in cfg.visualizer.vis_backends] == [
-        'LocalVisBackend', 'TensorboardVisBackend']
+    assert [b['type']
+            for b in cfg.visualizer.vis_backends] == ['LocalVisBackend', 'TensorboardVisBackend']
     if importlib.util.find_spec('wandb') is None:
         with pytest.raises(ConfigError, match='pip install wandb'):
             add_vis_backends(cfg, ['wandb'])

@@ -14,18 +14,22 @@ import torch
 from mmkd.utils.checkpoint import safe_load
 from tests.utils import run_tool
 
-TINY = ['train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
-        'test_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-        'val_dataloader.persistent_workers=False', 'test_dataloader.persistent_workers=False',
-        'train_dataloader.batch_size=16', 'val_dataloader.batch_size=50',
-        'test_dataloader.batch_size=50', 'randomness.seed=0', 'default_hooks.logger.interval=1',
-        'train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=64',
-        'val_dataloader.dataset.indices=50']
+TINY = [
+    'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
+    'test_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+    'val_dataloader.persistent_workers=False', 'test_dataloader.persistent_workers=False',
+    'train_dataloader.batch_size=16', 'val_dataloader.batch_size=50',
+    'test_dataloader.batch_size=50', 'randomness.seed=0', 'default_hooks.logger.interval=1',
+    'train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=64',
+    'val_dataloader.dataset.indices=50'
+]
 
 
 def data_opts(root):
-    return [f'{k}.dataset.data_root={root}'
-            for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
+    return [
+        f'{k}.dataset.data_root={root}'
+        for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    ]
 
 
 def logged_lrs(work):
@@ -37,8 +41,10 @@ def logged_lrs(work):
 
 def test_baseline_keeps_epoch1_and_dekd_loads_it(tiny_cifar_root, tmp_path):
     base_work = str(tmp_path / 'baseline')
-    run_tool(['tools/train.py', 'configs/tfkd/baselines/shufflenetv2_cifar100.py', '--work-dir',
-              base_work, '--cfg-options'] + TINY + data_opts(tiny_cifar_root))
+    run_tool([
+        'tools/train.py', 'configs/tfkd/baselines/shufflenetv2_cifar100.py', '--work-dir',
+        base_work, '--cfg-options'
+    ] + TINY + data_opts(tiny_cifar_root))
     kept = osp.join(base_work, 'keep', 'epoch_1.pth')
     assert osp.isfile(kept) and osp.isfile(osp.join(base_work, 'keep', 'best.pth'))
     kept_ckpt = safe_load(kept)
@@ -52,10 +58,13 @@ def test_baseline_keeps_epoch1_and_dekd_loads_it(tiny_cifar_root, tmp_path):
     assert lrs == pytest.approx([0.1 * (t + 1) / 4 for t in range(4)], rel=1e-6)
 
     work = str(tmp_path / 'dekd')
-    out = run_tool(['tools/train.py', 'configs/tfkd/dekd/resnet18_shufflenetv2_epoch1.py',
-                    '--work-dir', work, '--cfg-options'] + TINY + data_opts(tiny_cifar_root) + [
-                        'model.teacher.cfg_path=configs/_base_/models/shufflenetv2_tfkd.py',
-                        f'model.teacher_ckpt={kept}']).stdout
+    out = run_tool([
+        'tools/train.py', 'configs/tfkd/dekd/resnet18_shufflenetv2_epoch1.py', '--work-dir', work,
+        '--cfg-options'
+    ] + TINY + data_opts(tiny_cifar_root) + [
+        'model.teacher.cfg_path=configs/_base_/models/shufflenetv2_tfkd.py',
+        f'model.teacher_ckpt={kept}'
+    ]).stdout
     assert 'TEACHER IS UNTRAINED' not in out
     full = safe_load(osp.join(work, 'epoch_1.pth'))['state_dict']
     for key, value in kept_ckpt['state_dict'].items():

@@ -15,11 +15,11 @@ def test_headline_chain_is_baseline_then_hsakd_teacher_then_student():
     steps = resolve_chain(HEADLINE, ROOT)
     assert [s.config for s in steps] == [
         'configs/baselines/wrn40_2_cifar100.py', 'configs/hsakd/teachers/wrn40_2_frozen.py',
-        HEADLINE]
-    assert [(r.key, r.producer) for r in steps[1].references] == [
-        ('model.backbone_ckpt', 'configs/baselines/wrn40_2_cifar100.py')]
-    assert steps[2].references[0].path == (
-        'work_dirs/hsakd/teachers/wrn40_2_frozen/epoch_100.pth')
+        HEADLINE
+    ]
+    assert [(r.key, r.producer) for r in steps[1].references
+            ] == [('model.backbone_ckpt', 'configs/baselines/wrn40_2_cifar100.py')]
+    assert steps[2].references[0].path == ('work_dirs/hsakd/teachers/wrn40_2_frozen/epoch_100.pth')
     assert [s.max_epochs for s in steps] == [240, 100, 240]
 
 
@@ -36,8 +36,10 @@ def test_cycle_is_one_message(tmp_path):
     for name, other in (('a', 'b'), ('b', 'a')):
         (tmp_path / 'configs').mkdir(exist_ok=True)
         (tmp_path / 'configs' / f'{name}.py').write_text('')
-    cfgs = {'configs/a.py': dict(model=dict(teacher_ckpt='work_dirs/b/epoch_1.pth')),
-            'configs/b.py': dict(model=dict(teacher_ckpt='work_dirs/a/epoch_1.pth'))}
+    cfgs = {
+        'configs/a.py': dict(model=dict(teacher_ckpt='work_dirs/b/epoch_1.pth')),
+        'configs/b.py': dict(model=dict(teacher_ckpt='work_dirs/a/epoch_1.pth'))
+    }
     with pytest.raises(ConfigError, match='cycle: configs/a.py -> configs/b.py -> configs/a.py'):
         resolve_chain('configs/a.py', str(tmp_path), load=cfgs.__getitem__)
 
@@ -47,7 +49,8 @@ def test_tiny_real_chain_for_the_headline_config(tiny_cifar_root, tmp_path):
     root = str(tmp_path / 'work')
     opts = TINY + data_opts(tiny_cifar_root) + [
         'train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=16',
-        'val_dataloader.dataset.indices=20', 'test_dataloader.dataset.indices=20']
+        'val_dataloader.dataset.indices=20', 'test_dataloader.dataset.indices=20'
+    ]
     tool = ['tools/train_chain.py', HEADLINE, '--work-root', root, '--cfg-options'] + opts
     dry = run_tool(tool[:2] + ['--dry-run'] + tool[2:]).stdout
     assert dry.count('status:   to train') == 3

@@ -56,10 +56,10 @@ def reference_weights():
     from mmkd.registry import MODELS
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmkd'):
-        model = MODELS.build(Config.fromfile(
-            str(ROOT / 'configs/_base_/models/resnet8.py')).model)
-    return OrderedDict(('fc.' + k[len('head.fc.'):] if k.startswith('head.fc.') else
-                        k[len('backbone.'):], v) for k, v in model.state_dict().items())
+        model = MODELS.build(Config.fromfile(str(ROOT / 'configs/_base_/models/resnet8.py')).model)
+    return OrderedDict(
+        ('fc.' + k[len('head.fc.'):] if k.startswith('head.fc.') else k[len('backbone.'):], v)
+        for k, v in model.state_dict().items())
 
 
 def run_tool(args, pythonpath=None):
@@ -67,8 +67,12 @@ def run_tool(args, pythonpath=None):
     env.pop('MMKD_DEBUG', None)
     if pythonpath:
         env['PYTHONPATH'] = os.pathsep.join([pythonpath, env.get('PYTHONPATH', '')])
-    return _launcher.run([sys.executable, TOOL, *args], cwd=str(ROOT), env=env,
-                         capture_output=True, text=True, timeout=300)
+    return _launcher.run([sys.executable, TOOL, *args],
+                         cwd=str(ROOT),
+                         env=env,
+                         capture_output=True,
+                         text=True,
+                         timeout=300)
 
 
 @pytest.fixture(scope='module')
@@ -85,21 +89,25 @@ def legacy(tmp_path_factory):
         files = {}
         for kind in ('refused', 'trusted'):
             src, marker = tmp / f'{kind}_resnet8_last.pth', tmp / f'{kind}_code_ran'
-            torch.save({
-                'opt': argparse.Namespace(model='resnet8', learning_rate=0.05),
-                'model': weights,
-                'epoch': 240,
-                'best_acc': np.float64(73.25),
-                'history': np.arange(3),
-                'payload': payload.Payload(str(marker)),
-            }, str(src))
+            torch.save(
+                {
+                    'opt': argparse.Namespace(model='resnet8', learning_rate=0.05),
+                    'model': weights,
+                    'epoch': 240,
+                    'best_acc': np.float64(73.25),
+                    'history': np.arange(3),
+                    'payload': payload.Payload(str(marker)),
+                }, str(src))
             files[kind] = (src, marker, tmp / f'{kind}_out.pth')
     finally:
         sys.path.remove(str(tmp))
         sys.modules.pop('mmkd_test_payload_trust', None)
     assert not any(marker.exists() for _, marker, _ in files.values())
-    runs = {'refused': [str(files['refused'][0]), str(files['refused'][2])],
-            'trusted': [str(files['trusted'][0]), str(files['trusted'][2]), FLAG]}
+    runs = {
+        'refused': [str(files['refused'][0]), str(files['refused'][2])],
+        'trusted': [str(files['trusted'][0]),
+                    str(files['trusted'][2]), FLAG]
+    }
     with ThreadPoolExecutor(max_workers=2) as pool:
         # the payload's module is importable in both runs: refusing must not depend on luck
         results = dict(zip(runs, pool.map(lambda a: run_tool(a, str(tmp)), runs.values())))
@@ -150,8 +158,8 @@ def test_trusted_file_converts(legacy, tmp_path):
     if not trusted.exists():
         pytest.skip('the trust tool failed (see test_tool_with_flag_keeps_plain_data)')
     dst = tmp_path / 'resnet8_mmkd.pth'
-    meta = convert_checkpoint(str(trusted), str(dst), 'repdistiller',
-                              'configs/_base_/models/resnet8.py')
+    meta = convert_checkpoint(
+        str(trusted), str(dst), 'repdistiller', 'configs/_base_/models/resnet8.py')
     assert meta['source_meta']['epoch'] == 240
     assert meta['source_meta']['best_acc'] == pytest.approx(73.25)
 
@@ -164,8 +172,12 @@ def test_unimportable_class_gives_clear_message(tmp_path):
     try:
         payload = __import__(name)
         src = tmp_path / 'legacy.pth'
-        torch.save({'model': {'w': torch.ones(1)}, 'x': payload.Payload(str(tmp_path / 'm'))},
-                   str(src))
+        torch.save({
+            'model': {
+                'w': torch.ones(1)
+            },
+            'x': payload.Payload(str(tmp_path / 'm'))
+        }, str(src))
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop(name, None)
@@ -180,10 +192,24 @@ def test_sanitize_rules(tmp_path):
     Point = namedtuple('Point', 'x y')
     counts = defaultdict(int, a=1)
     obj = OrderedDict(
-        t=torch.ones(2), p=torch.nn.Parameter(torch.zeros(1)), n=None, s='x', f=1.5, b=True,
-        dtype=torch.float16, size=torch.Size([2]), arr=np.ones(2), scalar=np.int64(3),
-        objarr=np.array([object()], dtype=object), counts=counts, point=Point(1, 2),
-        nested=[1, argparse.Namespace(a=1), (2, {3})], bad_key={(1, object()): 1, 'ok': 2})
+        t=torch.ones(2),
+        p=torch.nn.Parameter(torch.zeros(1)),
+        n=None,
+        s='x',
+        f=1.5,
+        b=True,
+        dtype=torch.float16,
+        size=torch.Size([2]),
+        arr=np.ones(2),
+        scalar=np.int64(3),
+        objarr=np.array([object()], dtype=object),
+        counts=counts,
+        point=Point(1, 2),
+        nested=[1, argparse.Namespace(a=1), (2, {3})],
+        bad_key={
+            (1, object()): 1,
+            'ok': 2
+        })
     dropped, changed = [], []
     clean = tool.sanitize(obj, 'ckpt', dropped, changed)
     assert type(clean) is OrderedDict

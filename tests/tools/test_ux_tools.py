@@ -43,8 +43,11 @@ def test_batch_mismatch_message():
 
 def test_warn_batch_mismatch_rank0_only(monkeypatch, capsys):
     from mmengine.config import Config
-    cfg = Config(dict(launcher='pytorch', train_dataloader=dict(batch_size=64),
-                      auto_scale_lr=dict(base_batch_size=64)))
+    cfg = Config(
+        dict(
+            launcher='pytorch',
+            train_dataloader=dict(batch_size=64),
+            auto_scale_lr=dict(base_batch_size=64)))
     monkeypatch.setenv('WORLD_SIZE', '2')
     monkeypatch.setenv('RANK', '1')
     assert warn_batch_mismatch(cfg) is None
@@ -72,11 +75,13 @@ def test_student_checkpoint_mode_and_test_record(tiny_cifar_root, tmp_path):
     work = str(tmp_path / 'kd')
     opts = TINY + data_opts(tiny_cifar_root) + [
         'train_cfg.max_epochs=1', 'model.teacher=configs/_base_/models/resnet8.py',
-        'model.teacher_ckpt=None', 'model.student=configs/_base_/models/resnet8.py']
+        'model.teacher_ckpt=None', 'model.student=configs/_base_/models/resnet8.py'
+    ]
     old = os.umask(0o022)
     try:
-        run_tool(['tools/train.py', 'configs/kd/resnet56_resnet20.py', '--work-dir', work,
-                  '--cfg-options'] + opts)
+        run_tool([
+            'tools/train.py', 'configs/kd/resnet56_resnet20.py', '--work-dir', work, '--cfg-options'
+        ] + opts)
     finally:
         os.umask(old)
     ckpts = glob.glob(osp.join(work, '*.pth'))
@@ -84,19 +89,20 @@ def test_student_checkpoint_mode_and_test_record(tiny_cifar_root, tmp_path):
     assert {osp.basename(p): _mode(p) for p in ckpts} == {osp.basename(p): 0o644 for p in ckpts}
 
     # the student alone (plain config) and the full checkpoint (distillation config)
-    runs = [('configs/baselines/resnet8_cifar100.py', 'student_last', TINY + data_opts(
-        tiny_cifar_root)), ('configs/kd/resnet56_resnet20.py', 'epoch_1', opts)]
+    runs = [('configs/baselines/resnet8_cifar100.py',
+             'student_last', TINY + data_opts(tiny_cifar_root)),
+            ('configs/kd/resnet56_resnet20.py', 'epoch_1', opts)]
     top1 = []
     for config, stem, test_opts in runs:
-        out = run_tool(['tools/test.py', config, osp.join(work, stem + '.pth'), '--cfg-options'] +
-                       test_opts).stdout
+        out = run_tool(['tools/test.py', config,
+                        osp.join(work, stem + '.pth'), '--cfg-options'] + test_opts).stdout
         printed = float(re.search(r'^accuracy/top1: (\d+\.\d\d)$', out, re.M).group(1))
         record = json.load(open(osp.join(work, stem + '.metrics.json')))
         assert osp.isdir(osp.join(work, 'test_' + stem))  # logs: the checkpoint's, not shared
         assert record['config'] == osp.abspath(config)
         assert record['checkpoint'] == osp.join(work, stem + '.pth')
-        assert record['dataset'] == dict(type='CIFAR100', data_root=tiny_cifar_root,
-                                         split='test', num_images=100)
+        assert record['dataset'] == dict(
+            type='CIFAR100', data_root=tiny_cifar_root, split='test', num_images=100)
         assert round(record['metrics']['accuracy/top1'], 2) == printed
         top1.append(record['metrics']['accuracy/top1'])
     assert top1[0] == top1[1]  # the same student weights, evaluated both ways

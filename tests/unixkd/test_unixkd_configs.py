@@ -38,16 +38,17 @@ def load(name):
 
 def test_every_pair_and_twin_exists_and_nothing_else():
     import glob
-    found = sorted(osp.basename(p)[:-3] for p in glob.glob(osp.join(ROOT, 'configs', 'unixkd',
-                                                                    '*.py')))
+    found = sorted(
+        osp.basename(p)[:-3] for p in glob.glob(osp.join(ROOT, 'configs', 'unixkd', '*.py')))
     assert found == sorted(list(README) + [f'{p}_kd' for p in README])
 
 
 @pytest.mark.parametrize('pair', list(README))
 def test_pair_configs_follow_command_sh(pair):
     ratio, kd_acc, unix_acc, comp = README[pair]
-    student = next(s for s in ('mobilenetv2', 'shufflev1', 'shufflev2', 'vgg8', 'wrn16_2',
-                               'wrn40_1', 'resnet20', 'resnet8x4') if pair.endswith(s))
+    student = next(
+        s for s in ('mobilenetv2', 'shufflev1', 'shufflev2', 'vgg8', 'wrn16_2', 'wrn40_1',
+                    'resnet20', 'resnet8x4') if pair.endswith(s))
     for twin in (False, True):
         cfg = load(pair + ('_kd' if twin else ''))
         t = cfg.model.batch_transform
@@ -58,8 +59,8 @@ def test_pair_configs_follow_command_sh(pair):
         assert t.batch_size == cfg.train_dataloader.batch_size == 64
         assert t.uncertainty_mode == 'train'
         assert cfg.model.type == 'UNIXKDDistiller' and cfg.model.student_loss_weight == 0.0
-        assert dict(cfg.model.distill_losses) == dict(
-            kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0))
+        assert dict(
+            cfg.model.distill_losses) == dict(kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0))
         assert cfg.train_dataloader.get('drop_last', False) is False
         assert cfg.randomness.seed == 0
         opt = cfg.optim_wrapper.optimizer
@@ -76,8 +77,9 @@ def test_pair_configs_follow_command_sh(pair):
         user = copy.deepcopy(cfg)
         user.custom_hooks = [dict(type='EMAHook')]  # a user's own hook list keeps ours
         merge_required_hooks(user)
-        assert {'EMAHook', 'UNIXKDComputationHook', 'StudentCheckpointHook'} <= {
-            h['type'] for h in user.custom_hooks}
+        assert {'EMAHook', 'UNIXKDComputationHook',
+                'StudentCheckpointHook'} <= {h['type']
+                                             for h in user.custom_hooks}
         header = open(osp.join(ROOT, 'configs', 'unixkd',
                                f'{pair}{"_kd" if twin else ""}.py')).read().split('_base_')[0]
         for number in (f'{kd_acc:.2f}', f'{unix_acc:.2f}', f'{comp:.2f}%', f'{ratio:.2f}'):
@@ -134,16 +136,18 @@ def test_configs_and_metafile_match_the_generator():
     dev = osp.join(ROOT, 'tools', 'dev')
     if dev not in sys.path:
         sys.path.insert(0, dev)
-    spec = importlib.util.spec_from_file_location(
-        'generate_unixkd_configs', osp.join(dev, 'generate_unixkd_configs.py'))
+    spec = importlib.util.spec_from_file_location('generate_unixkd_configs',
+                                                  osp.join(dev, 'generate_unixkd_configs.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     files = module.build()
     assert len(files.files) == 25
     assert files.drift(osp.join(ROOT, files.base)) == []
 
-    records = {m.config: m for m in load_metafile(
-        osp.join(ROOT, 'configs', 'unixkd', 'metafile.yml'))}
+    records = {
+        m.config: m
+        for m in load_metafile(osp.join(ROOT, 'configs', 'unixkd', 'metafile.yml'))
+    }
     assert len(records) == 24
     for pair, (ratio, kd_acc, unix_acc, comp) in README.items():
         unix, kd = records[f'configs/unixkd/{pair}.py'], records[f'configs/unixkd/{pair}_kd.py']

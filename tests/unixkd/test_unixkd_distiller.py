@@ -19,11 +19,15 @@ TEACHER = 'configs/_base_/models/resnet14.py'
 
 def build(**kwargs):
     torch.manual_seed(0)
-    cfg = dict(type='UNIXKDDistiller', student=STUDENT, teacher=TEACHER,
-               teacher_ckpt_required=False,
-               distill_losses=dict(kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0)),
-               batch_transform=dict(type='UNIXKDBatchTransform', batch_size=8, k=6, b=4, w=10.0,
-                                    strategy='entropy', seed=5))
+    cfg = dict(
+        type='UNIXKDDistiller',
+        student=STUDENT,
+        teacher=TEACHER,
+        teacher_ckpt_required=False,
+        distill_losses=dict(kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0)),
+        batch_transform=dict(
+            type='UNIXKDBatchTransform', batch_size=8, k=6, b=4, w=10.0, strategy='entropy',
+            seed=5))
     transform = kwargs.pop('transform', {})
     cfg['batch_transform'].update(transform)
     cfg.update(kwargs)
@@ -46,9 +50,10 @@ def np_log_softmax(z):
 
 
 def test_one_step_matches_an_independent_recomputation():
-    model = build(distill_losses=dict(
-        kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0),
-        ce=dict(type='UNIXMixupCELoss', loss_weight=0.3)))
+    model = build(
+        distill_losses=dict(
+            kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0),
+            ce=dict(type='UNIXMixupCELoss', loss_weight=0.3)))
     reference = copy.deepcopy(model)  # the networks before the step
     x, samples, labels = batch()
     losses = model.loss(x, samples)
@@ -118,10 +123,11 @@ def test_flops_are_measured_from_the_two_networks():
 
 
 def test_at_and_sp_add_ons_run_in_the_flow():
-    model = build(distill_losses=dict(
-        kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0),
-        at=dict(type='ATLoss', loss_weight=1000.0),
-        sp=dict(type='UNIXSampleWiseSPLoss', loss_weight=3000.0)))
+    model = build(
+        distill_losses=dict(
+            kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0),
+            at=dict(type='ATLoss', loss_weight=1000.0),
+            sp=dict(type='UNIXSampleWiseSPLoss', loss_weight=3000.0)))
     losses = model.loss(*batch()[:2])
     for name in ('loss_kd', 'loss_at', 'loss_sp'):
         assert torch.isfinite(losses[name]) and losses[name].item() > 0
@@ -136,8 +142,10 @@ def test_not_in_train_mode_the_batch_is_untouched():
 
 @pytest.mark.parametrize('kwargs, message', [
     (dict(student_loss_weight=1.0), 'student_loss_weight=1.0 would apply plain CE to mixed'),
-    (dict(distill_losses=dict(semckd=dict(
-        type='SemCKDLoss', connector=dict(type='SelfAttentionConnector', batch_size=8)))),
+    (dict(
+        distill_losses=dict(
+            semckd=dict(
+                type='SemCKDLoss', connector=dict(type='SelfAttentionConnector', batch_size=8)))),
      r'UNIXKD cannot be combined with distill_losses.semckd \(SemCKDLoss\): SemCKD'),
     (dict(distill_losses=dict(pkt=dict(type='PKTLoss'))),
      r'distill_losses.pkt \(PKTLoss\): it has not been validated'),
@@ -161,6 +169,10 @@ class _IdentityTransform(nn.Module):
 
 def test_the_transform_must_be_unixkds():
     with pytest.raises(ConfigError, match='needs batch_transform of type UNIXKDBatchTransform'):
-        MODELS.build(dict(type='UNIXKDDistiller', student=STUDENT, teacher=TEACHER,
-                          teacher_ckpt_required=False,
-                          batch_transform=dict(type='_IdentityTransform')))
+        MODELS.build(
+            dict(
+                type='UNIXKDDistiller',
+                student=STUDENT,
+                teacher=TEACHER,
+                teacher_ckpt_required=False,
+                batch_transform=dict(type='_IdentityTransform')))

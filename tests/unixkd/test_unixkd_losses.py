@@ -87,8 +87,11 @@ def np_pool(f, size):
 def test_at_add_on_is_the_reference_attention_summed_over_stages():
     g = torch.Generator().manual_seed(3)
     s_feats = [torch.randn(3, 4, 8, 8, generator=g), torch.randn(3, 8, 4, 4, generator=g)]
-    t_feats = [torch.randn(3, 16, 4, 4, generator=g), torch.randn(3, 32, 4, 4, generator=g),
-               torch.randn(3, 64, 2, 2, generator=g)]  # zip: min(S, T) pairs
+    t_feats = [
+        torch.randn(3, 16, 4, 4, generator=g),
+        torch.randn(3, 32, 4, 4, generator=g),
+        torch.randn(3, 64, 2, 2, generator=g)
+    ]  # zip: min(S, T) pairs
     want = 0.0
     for s, t in zip(s_feats, t_feats):
         s, t = s.numpy(), t.numpy()

@@ -37,8 +37,7 @@ def test_resnet14x4_matches_the_reference_shapes_and_params():
     with torch.no_grad():
         feats = model.backbone.forward_features(X)
     assert feats.stem.shape == (2, 32, 32, 32)
-    assert [tuple(f.shape[1:]) for f in feats.stages] == [(64, 32, 32), (128, 16, 16),
-                                                          (256, 8, 8)]
+    assert [tuple(f.shape[1:]) for f in feats.stages] == [(64, 32, 32), (128, 16, 16), (256, 8, 8)]
     assert model(X, mode='tensor').shape == (2, 100)
     # a deeper resnet8x4: 2 blocks per stage
     assert len(model.backbone.layer1) == 2 and model.backbone.layer1[0].downsample is not None
@@ -55,17 +54,21 @@ def test_mobilenetv2_unixkd_is_repdistillers_network_with_a_bare_linear():
         f_ours = ours.backbone.forward_features(X)
         torch.testing.assert_close(ours(X, mode='tensor'), repd(X, mode='tensor'))
     assert f_ours.stem.shape == (2, 16, 16, 16)
-    assert [tuple(f.shape[1:]) for f in f_ours.stages] == [(12, 16, 16), (16, 8, 8),
-                                                           (48, 4, 4), (160, 2, 2)]
+    assert [tuple(f.shape[1:]) for f in f_ours.stages] == [(12, 16, 16), (16, 8, 8), (48, 4, 4),
+                                                           (160, 2, 2)]
     assert f_ours.final.shape == (2, 1280, 2, 2)
 
 
 # reference key names of a few UNIXKD models (models/*.py with num_classes=100)
 REFERENCE_KEYS = {
-    'MobileNetV2': ['conv1.0.weight', 'blocks.6.0.conv.7.running_var', 'conv2.1.bias',
-                    'classifier.weight', 'classifier.bias'],
-    'ResNet50': ['conv1.weight', 'layer1.0.shortcut.0.weight', 'layer4.2.bn3.running_mean',
-                 'linear.weight', 'linear.bias'],
+    'MobileNetV2': [
+        'conv1.0.weight', 'blocks.6.0.conv.7.running_var', 'conv2.1.bias', 'classifier.weight',
+        'classifier.bias'
+    ],
+    'ResNet50': [
+        'conv1.weight', 'layer1.0.shortcut.0.weight', 'layer4.2.bn3.running_mean', 'linear.weight',
+        'linear.bias'
+    ],
     'vgg13': ['block0.0.weight', 'block0.4.running_mean', 'classifier.weight'],
     'vgg16': ['block2.7.weight', 'classifier.bias'],
     'wrn_40_2': ['block1.layer.0.convShortcut.weight', 'bn1.running_var', 'fc.weight'],
@@ -73,9 +76,15 @@ REFERENCE_KEYS = {
     'resnet56': ['layer3.8.bn2.weight', 'fc.bias'],
     'resnet14x4': ['layer3.1.conv2.weight', 'layer1.0.downsample.1.running_mean', 'fc.weight'],
 }
-CLASSIFIER = {'MobileNetV2': 'classifier.', 'ResNet50': 'linear.', 'vgg13': 'classifier.',
-              'vgg16': 'classifier.', 'ShuffleV1': 'linear.', 'ShuffleV2': 'linear.',
-              'vgg8': 'classifier.'}
+CLASSIFIER = {
+    'MobileNetV2': 'classifier.',
+    'ResNet50': 'linear.',
+    'vgg13': 'classifier.',
+    'vgg16': 'classifier.',
+    'ShuffleV1': 'linear.',
+    'ShuffleV2': 'linear.',
+    'vgg8': 'classifier.'
+}
 
 
 def reference_state_dict(model, arch):
@@ -136,18 +145,25 @@ def test_convert_reference_cli_reads_a_unixkd_teacher(tmp_path):
     source = randomised(UNIXKD_ARCH_CONFIGS['wrn_40_2'])
     folder = tmp_path / 'teacher_wrn_40_2' / 'ckpt'
     os.makedirs(folder)
-    torch.save(dict(epoch=240, state_dict=reference_state_dict(source, 'wrn_40_2'), acc=76.46),
-               str(folder / 'best.pth'))
+    torch.save(
+        dict(epoch=240, state_dict=reference_state_dict(source, 'wrn_40_2'), acc=76.46),
+        str(folder / 'best.pth'))
     dst = str(tmp_path / 'wrn40_2.pth')
-    out = run_tool(['tools/model_converters/convert_reference.py', str(folder / 'best.pth'), dst,
-                    '--layout', 'unixkd', '--config', 'configs/_base_/models/wrn40_2.py']).stdout
+    out = run_tool([
+        'tools/model_converters/convert_reference.py',
+        str(folder / 'best.pth'), dst, '--layout', 'unixkd', '--config',
+        'configs/_base_/models/wrn40_2.py'
+    ]).stdout
     assert 'unixkd; epoch=240, acc=76.46' in out
     assert set(safe_load(dst)['state_dict']) == set(source.state_dict())
     # a RepDistiller-packed file given to the unixkd layout: one message naming the right layout
-    torch.save(dict(model=reference_state_dict(source, 'wrn_40_2'), epoch=240),
-               str(tmp_path / 'repd.pth'))
-    proc = run_tool(['tools/model_converters/convert_reference.py', str(tmp_path / 'repd.pth'),
-                     dst, '--layout', 'unixkd', '--config', 'configs/_base_/models/wrn40_2.py'],
+    torch.save(
+        dict(model=reference_state_dict(source, 'wrn_40_2'), epoch=240), str(tmp_path / 'repd.pth'))
+    proc = run_tool([
+        'tools/model_converters/convert_reference.py',
+        str(tmp_path / 'repd.pth'), dst, '--layout', 'unixkd', '--config',
+        'configs/_base_/models/wrn40_2.py'
+    ],
                     check=False)
     assert proc.returncode != 0 and 'use --layout repdistiller' in proc.stdout
     assert 'Traceback' not in proc.stdout

@@ -104,8 +104,7 @@ def test_mix_and_truncate_match_numpy_for_given_rank_perm_lambda():
     lam = 0.6180339887
     mask = lam * mask_prototype(8, 8, 4, 10.0)
     got = mix_and_truncate(x, rank, perm, mask, k=6)
-    want = np_mix(x.numpy(), rank.numpy(), perm.numpy(),
-                  lam * np_mask_proto(8, 8, 4, 10.0), 6)
+    want = np_mix(x.numpy(), rank.numpy(), perm.numpy(), lam * np_mask_proto(8, 8, 4, 10.0), 6)
     assert got.shape == (6, 3, 4, 4)
     np.testing.assert_allclose(got.double().numpy(), want, rtol=1e-5, atol=1e-6)
     # a self-paired position is the sample itself
@@ -133,8 +132,8 @@ def batch(n=8, classes=10, seed=0):
 
 
 def make(**kwargs):
-    cfg = dict(type='UNIXKDBatchTransform', batch_size=8, k=6, b=4, w=10.0, strategy='entropy',
-               seed=1234)
+    cfg = dict(
+        type='UNIXKDBatchTransform', batch_size=8, k=6, b=4, w=10.0, strategy='entropy', seed=1234)
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -156,8 +155,7 @@ def test_forward_selects_mixes_and_truncates_like_the_reference():
     assert rank.tolist() == rank_ref.tolist()
     assert sorted(perm.tolist()) == list(range(8))  # a permutation of the whole batch
     assert 0 <= lam <= 1
-    np.testing.assert_allclose(mask.double().numpy(), lam * np_mask_proto(8, 8, 4, 10.0),
-                               rtol=1e-6)
+    np.testing.assert_allclose(mask.double().numpy(), lam * np_mask_proto(8, 8, 4, 10.0), rtol=1e-6)
 
     out_x, out_samples, out_fields, log_vars = transform(x, samples, fields, student)
     want = np_mix(x.numpy(), rank.numpy(), perm.numpy(), mask.numpy(), 6)
@@ -227,8 +225,7 @@ def test_seed_and_iteration_travel_in_the_state_dict():
     restored = make(seed=1)
     restored.load_state_dict(state)
     assert int(restored.seed) == int(transform.seed)
-    assert restored.select(torch.randn(8, 10), 3)[3] == transform.select(torch.randn(8, 10),
-                                                                         3)[3]
+    assert restored.select(torch.randn(8, 10), 3)[3] == transform.select(torch.randn(8, 10), 3)[3]
 
 
 def test_short_last_batch_keeps_everything():
@@ -261,8 +258,12 @@ def test_computation_logged_per_iteration_and_per_epoch():
     assert float(log_b['unix_epoch_computation']) == pytest.approx((110 + 9 * 90) / (11 * 90))
     assert float(log_b['unix_epoch_teacher_saved']) == 2
     summary = transform.epoch_summary()
-    assert summary == dict(epoch=0, samples=11, teacher_forwards=9, teacher_forwards_saved=2,
-                           computation=pytest.approx((110 + 9 * 90) / (11 * 90)))
+    assert summary == dict(
+        epoch=0,
+        samples=11,
+        teacher_forwards=9,
+        teacher_forwards_saved=2,
+        computation=pytest.approx((110 + 9 * 90) / (11 * 90)))
     transform.set_epoch(0)  # same epoch (e.g. after a mid-epoch resume): counts kept
     assert transform.epoch_summary()['samples'] == 11
     transform.set_epoch(1)
@@ -301,11 +302,12 @@ def test_rewrite_with_given_rank_perm_and_lambda():
     perm = torch.tensor([2, 2, 7, 0, 5, 1, 4, 3])  # any partner, repeats allowed
     lam = 0.3
     mask = transform.mixing_mask(8, lam)
-    np.testing.assert_allclose(mask.double().numpy(), lam * np_mask_proto(8, 8, 4, 10.0),
-                               rtol=1e-6)
+    np.testing.assert_allclose(mask.double().numpy(), lam * np_mask_proto(8, 8, 4, 10.0), rtol=1e-6)
     mixed, out_samples, out_fields = transform.rewrite(x, samples, fields, rank, perm, mask)
-    np.testing.assert_allclose(mixed.double().numpy(),
-                               np_mix(x.numpy(), rank.numpy(), perm.numpy(), mask.numpy(), 6),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        mixed.double().numpy(),
+        np_mix(x.numpy(), rank.numpy(), perm.numpy(), mask.numpy(), 6),
+        rtol=1e-5,
+        atol=1e-6)
     assert out_fields['mix_labels'].tolist() == fields['labels'][perm[:6]].tolist()
     assert [s.sample_idx for s in out_samples] == (100 + rank[:6]).tolist()

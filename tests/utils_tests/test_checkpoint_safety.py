@@ -41,8 +41,18 @@ def test_safe_load_accepts_mmengine_state(tmp_path):
     buf = HistoryBuffer()
     buf.update(1.5)
     path = str(tmp_path / 'ok.pth')
-    torch.save({'message_hub': {'log_scalars': {'loss': buf}},
-                'meta': {'eta': np.float64(1.0), 'arr': np.arange(3)}}, path)
+    torch.save(
+        {
+            'message_hub': {
+                'log_scalars': {
+                    'loss': buf
+                }
+            },
+            'meta': {
+                'eta': np.float64(1.0),
+                'arr': np.arange(3)
+            }
+        }, path)
     loaded = safe_load(path)
     assert loaded['message_hub']['log_scalars']['loss'].current() == 1.5
 
@@ -52,14 +62,20 @@ def test_tools_refuse_crafted_checkpoint(evil_checkpoint, tiny_cifar_root, tmp_p
     path, marker = evil_checkpoint
     opts = TINY + data_opts(tiny_cifar_root)
     if route == 'test':
-        args = ['tools/test.py', 'configs/baselines/resnet8_cifar100.py', path,
-                '--work-dir', str(tmp_path / 'w'), '--cfg-options'] + opts
+        args = [
+            'tools/test.py', 'configs/baselines/resnet8_cifar100.py', path, '--work-dir',
+            str(tmp_path / 'w'), '--cfg-options'
+        ] + opts
     elif route == 'resume':
-        args = ['tools/train.py', 'configs/baselines/resnet8_cifar100.py', '--work-dir',
-                str(tmp_path / 'w'), '--resume', path, '--cfg-options'] + opts
+        args = [
+            'tools/train.py', 'configs/baselines/resnet8_cifar100.py', '--work-dir',
+            str(tmp_path / 'w'), '--resume', path, '--cfg-options'
+        ] + opts
     else:
-        args = ['tools/train.py', 'configs/kd/resnet56_resnet20.py', '--work-dir',
-                str(tmp_path / 'w'), '--cfg-options', f'model.teacher_ckpt={path}'] + opts
+        args = [
+            'tools/train.py', 'configs/kd/resnet56_resnet20.py', '--work-dir',
+            str(tmp_path / 'w'), '--cfg-options', f'model.teacher_ckpt={path}'
+        ] + opts
     proc = run_tool(args, check=False)
     assert proc.returncode == 1
     assert 'mmkd error: Refused to load' in proc.stdout

@@ -36,22 +36,24 @@ def test_every_generated_config_has_one_record_and_every_record_a_config(records
         assert model.student
 
 
-@pytest.mark.parametrize('config,teacher,student,top1,paper', [
-    # CRD paper Table 1 (resnet32x4 -> resnet8x4, CRD alone) and Table 2 (wrn40_2 -> ShuffleV1)
-    ('configs/crd/resnet32x4_resnet8x4.py', 'resnet32x4', 'resnet8x4', 75.51, 'Table 1'),
-    ('configs/crd/wrn40_2_shufflev1.py', 'wrn40_2', 'shufflev1', 76.05, 'Table 2'),
-    ('configs/kd/resnet32x4_resnet8x4_repdistiller.py', 'resnet32x4', 'resnet8x4', 73.33,
-     'Table 1'),
-    # SemCKD table: SemCKD with a resnet32x4 teacher and a vgg8 student
-    ('configs/semckd/resnet32x4_vgg8.py', 'resnet32x4', 'vgg8', 75.27, 'SemCKD paper'),
-    ('configs/dkd/resnet32x4_resnet8x4.py', 'resnet32x4', 'resnet8x4', 76.32, 'DKD paper'),
-    # Tf-KD README figures: Re-KD ResNet18 -> ResNeXt29 81.62 +- 0.22, Tf-KD_self ResNet18 77.10
-    ('configs/tfkd/rekd/resnet18_resnext29.py', 'resnet18', 'resnext29_8x64d', 81.62, 'Tf-KD'),
-    ('configs/tfkd/resnet18_self.py', 'resnet18', 'resnet18', 77.10, 'Tf-KD'),
-    # UNIXKD README: resnet32x4 -> ShuffleV1, UNIXKD 76.48 and its KD baseline 74.52
-    ('configs/unixkd/resnet32x4_shufflev1.py', 'resnet32x4', 'shufflev1', 76.48, 'UNIXKD'),
-    ('configs/unixkd/resnet32x4_shufflev1_kd.py', 'resnet32x4', 'shufflev1', 74.52, 'UNIXKD'),
-])
+@pytest.mark.parametrize(
+    'config,teacher,student,top1,paper',
+    [
+        # CRD paper Table 1 (resnet32x4 -> resnet8x4, CRD alone) and Table 2 (wrn40_2 -> ShuffleV1)
+        ('configs/crd/resnet32x4_resnet8x4.py', 'resnet32x4', 'resnet8x4', 75.51, 'Table 1'),
+        ('configs/crd/wrn40_2_shufflev1.py', 'wrn40_2', 'shufflev1', 76.05, 'Table 2'),
+        ('configs/kd/resnet32x4_resnet8x4_repdistiller.py', 'resnet32x4', 'resnet8x4', 73.33,
+         'Table 1'),
+        # SemCKD table: SemCKD with a resnet32x4 teacher and a vgg8 student
+        ('configs/semckd/resnet32x4_vgg8.py', 'resnet32x4', 'vgg8', 75.27, 'SemCKD paper'),
+        ('configs/dkd/resnet32x4_resnet8x4.py', 'resnet32x4', 'resnet8x4', 76.32, 'DKD paper'),
+        # Tf-KD README figures: Re-KD ResNet18 -> ResNeXt29 81.62 +- 0.22, Tf-KD_self ResNet18 77.10
+        ('configs/tfkd/rekd/resnet18_resnext29.py', 'resnet18', 'resnext29_8x64d', 81.62, 'Tf-KD'),
+        ('configs/tfkd/resnet18_self.py', 'resnet18', 'resnet18', 77.10, 'Tf-KD'),
+        # UNIXKD README: resnet32x4 -> ShuffleV1, UNIXKD 76.48 and its KD baseline 74.52
+        ('configs/unixkd/resnet32x4_shufflev1.py', 'resnet32x4', 'shufflev1', 76.48, 'UNIXKD'),
+        ('configs/unixkd/resnet32x4_shufflev1_kd.py', 'resnet32x4', 'shufflev1', 74.52, 'UNIXKD'),
+    ])
 def test_published_numbers_and_pairs(records, config, teacher, student, top1, paper):
     model = records[config]
     assert (model.teacher, model.student) == (teacher, student)
@@ -116,7 +118,7 @@ def test_bad_metafiles_give_one_clear_error(tmp_path):
     (tmp_path / 'a').mkdir()
     (tmp_path / 'b').mkdir()
     for sub in ('a', 'b'):
-        (tmp_path / sub / 'metafile.yml').write_text(
-            'Models:\n- Name: x\n  In Collection: KD\n  Config: configs/kd/x.py\n')
+        (tmp_path / sub / 'metafile.yml'
+         ).write_text('Models:\n- Name: x\n  In Collection: KD\n  Config: configs/kd/x.py\n')
     with pytest.raises(ConfigError, match='listed twice'):
         load_metafiles(str(tmp_path))

@@ -49,8 +49,12 @@ def test_run_tests_reports_every_shard_and_fails_when_one_fails(tmp_path):
         (tmp_path / name).write_text(textwrap.dedent(body))
 
     def run(*args):
-        return subprocess.run(['bash', 'tools/run_tests.sh', *args], cwd=ROOT, timeout=300,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return subprocess.run(['bash', 'tools/run_tests.sh', *args],
+                              cwd=ROOT,
+                              timeout=300,
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT,
+                              text=True)
 
     both = run('--jobs', '2', '-q', str(tmp_path))
     assert both.returncode == 1, both.stdout

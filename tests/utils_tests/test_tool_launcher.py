@@ -59,8 +59,8 @@ def both(args, **kwargs):
     cmd = [sys.executable] + [str(a) for a in args]
     kwargs.setdefault('env', _launcher.tool_env())
     forked = _launcher.run(cmd, capture_output=True, text=True, timeout=300, **kwargs)
-    real = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
-                          stdin=subprocess.DEVNULL, **kwargs)
+    real = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL, **kwargs)
     return forked, real
 
 
@@ -69,8 +69,11 @@ def report(proc):
 
 
 def test_runs_are_forked_from_the_zygote(probe):
-    proc = _launcher.Popen([sys.executable, probe, 'ok'], env=_launcher.tool_env(),
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = _launcher.Popen([sys.executable, probe, 'ok'],
+                           env=_launcher.tool_env(),
+                           stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE,
+                           text=True)
     assert isinstance(proc, _launcher.ForkedProcess)
     with open(f'/proc/{proc.pid}/status') as f:  # a child of the zygote, not of pytest
         ppid = int([line for line in f if line.startswith('PPid:')][0].split()[1])
@@ -95,18 +98,25 @@ def test_same_as_a_real_interpreter(probe, tmp_path, mode, code):
         assert forked.stderr.splitlines()[-1] == 'ValueError: raised by the probe'
 
 
-@pytest.mark.parametrize('mode,code,last_line', [
-    ('exit7', 7, 'to stderr'), ('exit-message', 1, 'a message instead of a code')])
+@pytest.mark.parametrize('mode,code,last_line',
+                         [('exit7', 7, 'to stderr'),
+                          ('exit-message', 1, 'a message instead of a code')])
 def test_exit_codes_as_python_gives_them(probe, mode, code, last_line):
-    proc = _launcher.run([sys.executable, probe, mode], capture_output=True, text=True,
+    proc = _launcher.run([sys.executable, probe, mode],
+                         capture_output=True,
+                         text=True,
                          env=_launcher.tool_env())
     assert proc.returncode == code and proc.stderr.splitlines()[-1] == last_line
 
 
 def test_environment_is_each_runs_own(probe):
-    first = _launcher.run([sys.executable, probe, 'ok'], capture_output=True, text=True,
+    first = _launcher.run([sys.executable, probe, 'ok'],
+                          capture_output=True,
+                          text=True,
                           env=_launcher.tool_env({'MMKD_LAUNCHER_FOO': 'first'}))
-    second = _launcher.run([sys.executable, probe, 'ok'], capture_output=True, text=True,
+    second = _launcher.run([sys.executable, probe, 'ok'],
+                           capture_output=True,
+                           text=True,
                            env=_launcher.tool_env())
     assert report(first)['foo'] == 'first' and report(second)['foo'] is None
     # what the first run wrote into its os.environ is gone too
@@ -114,10 +124,18 @@ def test_environment_is_each_runs_own(probe):
 
 
 def test_thread_count_and_warning_options_are_applied(probe):
-    assert isinstance(_launcher.Popen([sys.executable, probe, 'exit7'], env=_launcher.tool_env(
-        {'OMP_NUM_THREADS': '2', 'MKL_NUM_THREADS': '2'})), _launcher.ForkedProcess)
-    forked, real = both([probe, 'ok'], env=_launcher.tool_env(
-        {'OMP_NUM_THREADS': '2', 'MKL_NUM_THREADS': '2', 'PYTHONWARNINGS': 'ignore'}))
+    assert isinstance(
+        _launcher.Popen([sys.executable, probe, 'exit7'],
+                        env=_launcher.tool_env({
+                            'OMP_NUM_THREADS': '2',
+                            'MKL_NUM_THREADS': '2'
+                        })), _launcher.ForkedProcess)
+    forked, real = both([probe, 'ok'],
+                        env=_launcher.tool_env({
+                            'OMP_NUM_THREADS': '2',
+                            'MKL_NUM_THREADS': '2',
+                            'PYTHONWARNINGS': 'ignore'
+                        }))
     assert report(forked) == report(real)
     assert report(forked)['threads'] == 2 and report(forked)['warnings_ignored']
 
@@ -138,8 +156,11 @@ def test_classes_registered_by_tests_stay_out(probe):
 
 
 def test_sigkill_by_pid_and_wait_timeout(probe):
-    proc = _launcher.Popen([sys.executable, probe, 'sleep'], env=_launcher.tool_env(),
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = _launcher.Popen([sys.executable, probe, 'sleep'],
+                           env=_launcher.tool_env(),
+                           stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL,
+                           text=True)
     assert isinstance(proc, _launcher.ForkedProcess)
     for line in proc.stdout:  # the json report, then 'sleeping'
         if line.strip() == 'sleeping':
@@ -155,25 +176,38 @@ def test_sigkill_by_pid_and_wait_timeout(probe):
 def test_output_to_a_file_like_popen(probe, tmp_path):
     log = tmp_path / 'log.txt'
     with open(log, 'w') as f:
-        proc = _launcher.Popen([sys.executable, probe, 'exit7'], env=_launcher.tool_env(),
-                               cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
+        proc = _launcher.Popen([sys.executable, probe, 'exit7'],
+                               env=_launcher.tool_env(),
+                               cwd=ROOT,
+                               stdout=f,
+                               stderr=subprocess.STDOUT)
     assert proc.wait(timeout=300) == 7
     lines = log.read_text().splitlines()
     assert json.loads(lines[0])['cwd'] == ROOT and lines[1] == 'to stderr'
 
 
-@pytest.mark.parametrize('cmd,env', [
-    (['-c', 'import sys; print(sys.argv)'], {}),
-    (['-m', 'json.tool', '--help'], {}),
-    ([None, 'ok'], {'PYTHONHASHSEED': '3'}),   # read at interpreter start
-    ([None, 'ok'], {'TORCH_HOME': '/nonexistent/torch_home'}),  # read while importing torch
-])
+@pytest.mark.parametrize(
+    'cmd,env',
+    [
+        (['-c', 'import sys; print(sys.argv)'], {}),
+        (['-m', 'json.tool', '--help'], {}),
+        ([None, 'ok'], {
+            'PYTHONHASHSEED': '3'
+        }),  # read at interpreter start
+        ([None, 'ok'], {
+            'TORCH_HOME': '/nonexistent/torch_home'
+        }),  # read while importing torch
+    ])
 def test_what_a_fork_cannot_reproduce_runs_in_a_real_interpreter(tmp_path, cmd, env):
     script = tmp_path / 'argv_probe.py'
     script.write_text('import sys\nprint(sys.argv)\n')
     cmd = [str(script) if c is None else c for c in cmd]
-    proc = _launcher.Popen([sys.executable] + cmd, env=_launcher.tool_env(env),
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = _launcher.Popen(
+        [sys.executable] + cmd,
+        env=_launcher.tool_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True)
     assert isinstance(proc, subprocess.Popen)
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
@@ -183,11 +217,17 @@ def test_what_a_fork_cannot_reproduce_runs_in_a_real_interpreter(tmp_path, cmd, 
 @pytest.mark.slow  # starts the launcher
 def test_reasons_for_falling_back(probe):
     client = _launcher._get_client()
-    for env, reason in [({'PYTHONHASHSEED': '3'}, 'PYTHONHASHSEED differs'),
-                        ({'LD_PRELOAD': 'x.so'}, 'LD_PRELOAD differs'),
-                        ({'OMP_NUM_THREADS': 'many'}, 'cannot be applied'),
-                        ({'MKL_NUM_THREADS': '3'}, 'MKL_NUM_THREADS=\'3\' differs'),
-                        ({'PYTHONPATH': '/elsewhere'}, 'PYTHONPATH lacks')]:
+    for env, reason in [({
+            'PYTHONHASHSEED': '3'
+    }, 'PYTHONHASHSEED differs'), ({
+            'LD_PRELOAD': 'x.so'
+    }, 'LD_PRELOAD differs'), ({
+            'OMP_NUM_THREADS': 'many'
+    }, 'cannot be applied'), ({
+            'MKL_NUM_THREADS': '3'
+    }, 'MKL_NUM_THREADS=\'3\' differs'), ({
+            'PYTHONPATH': '/elsewhere'
+    }, 'PYTHONPATH lacks')]:
         req_id, reply = client.request([probe, 'ok'], _launcher.tool_env(env), ROOT, [0, 1, 2])
         client.forget(req_id)
         assert reason in reply['fallback']
@@ -208,14 +248,20 @@ def test_pythonpath_that_would_shadow_an_imported_module_falls_back(probe, tmp_p
 
 def test_run_tool_matches_a_real_subprocess():
     forked = run_tool(['tools/train.py', '-h'])
-    real = subprocess.run([sys.executable, 'tools/train.py', '-h'], cwd=ROOT,
-                          env=_launcher.tool_env(), capture_output=True, text=True)
+    real = subprocess.run([sys.executable, 'tools/train.py', '-h'],
+                          cwd=ROOT,
+                          env=_launcher.tool_env(),
+                          capture_output=True,
+                          text=True)
     assert forked.returncode == real.returncode == 0
     assert forked.stdout == real.stdout + real.stderr
     bad = run_tool(['tools/train.py', 'configs/does/not/exist.py'], check=False)
     real = subprocess.run([sys.executable, 'tools/train.py', 'configs/does/not/exist.py'],
-                          cwd=ROOT, env=_launcher.tool_env(), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
+                          cwd=ROOT,
+                          env=_launcher.tool_env(),
+                          stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT,
+                          text=True)
     assert bad.returncode == real.returncode != 0
     assert bad.stdout.splitlines()[-1] == real.stdout.splitlines()[-1]
 
@@ -234,8 +280,7 @@ def test_a_launcher_that_cannot_start_leaves_real_subprocesses(tmp_path, monkeyp
     assert proc.communicate(timeout=120)[0] == 'hello\n' and proc.returncode == 0
 
 
-def test_zygote_starts_with_the_sessions_environment_not_its_first_callers(tmp_path,
-                                                                           monkeypatch):
+def test_zygote_starts_with_the_sessions_environment_not_its_first_callers(tmp_path, monkeypatch):
     """A fixture that changes os.environ while the zygote starts (e.g. a PYTHONPATH entry it
     removes again) does not make every later run fall back."""
     monkeypatch.setattr(_launcher, '_client', None)
@@ -247,11 +292,15 @@ def test_zygote_starts_with_the_sessions_environment_not_its_first_callers(tmp_p
     try:
         with monkeypatch.context() as m:
             m.setenv('PYTHONPATH', str(extra) + os.pathsep + os.environ.get('PYTHONPATH', ''))
-            first = _launcher.Popen([sys.executable, str(script)], env=_launcher.tool_env(),
-                                    stdout=subprocess.PIPE, text=True)
+            first = _launcher.Popen([sys.executable, str(script)],
+                                    env=_launcher.tool_env(),
+                                    stdout=subprocess.PIPE,
+                                    text=True)
             assert first.communicate(timeout=300)[0] == 'hello\n'
-        later = _launcher.Popen([sys.executable, str(script)], env=_launcher.tool_env(),
-                                stdout=subprocess.PIPE, text=True)
+        later = _launcher.Popen([sys.executable, str(script)],
+                                env=_launcher.tool_env(),
+                                stdout=subprocess.PIPE,
+                                text=True)
         assert isinstance(first, _launcher.ForkedProcess)
         assert isinstance(later, _launcher.ForkedProcess)
         assert later.communicate(timeout=300)[0] == 'hello\n'
@@ -262,8 +311,10 @@ def test_zygote_starts_with_the_sessions_environment_not_its_first_callers(tmp_p
 
 def test_poll_sees_the_exit_without_a_wait(probe):
     """poll() alone (a loop such as the SIGKILL test's) learns that the run ended."""
-    proc = _launcher.Popen([sys.executable, probe, 'exit7'], env=_launcher.tool_env(),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = _launcher.Popen([sys.executable, probe, 'exit7'],
+                           env=_launcher.tool_env(),
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
     assert isinstance(proc, _launcher.ForkedProcess)
     for _ in range(30000):  # bounded: at most ~5 min
         if proc.poll() is not None:

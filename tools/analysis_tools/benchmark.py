@@ -45,20 +45,28 @@ def parse_args(argv=None):
     parser.add_argument('--iters', type=int, default=20, help='timed iterations per round')
     parser.add_argument('--warmup', type=int, default=5, help='untimed iterations per round')
     parser.add_argument('--rounds', type=int, default=3)
-    parser.add_argument('--compare', action='store_true',
-                        help='also time a plain PyTorch loop of the same math (KD configs)')
+    parser.add_argument(
+        '--compare',
+        action='store_true',
+        help='also time a plain PyTorch loop of the same math (KD configs)')
     parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
     parser.add_argument('--data-root', help='dataset folder for train_dataloader')
-    parser.add_argument('--fake-data', action='store_true',
-                        help='a generated CIFAR-100 (real format) in a temporary folder')
-    parser.add_argument('--device-aug', action='store_true',
-                        help="as tools/train.py's: crop + flip batched on the device")
-    parser.add_argument('--device-data', action='store_true',
-                        help="as tools/train.py's: the training set held on the device")
-    parser.add_argument('--channels-last', action='store_true',
-                        help="as tools/train.py's (mmkd side only)")
-    parser.add_argument('--compile', action='store_true',
-                        help="as tools/train.py's (mmkd side only)")
+    parser.add_argument(
+        '--fake-data',
+        action='store_true',
+        help='a generated CIFAR-100 (real format) in a temporary folder')
+    parser.add_argument(
+        '--device-aug',
+        action='store_true',
+        help="as tools/train.py's: crop + flip batched on the device")
+    parser.add_argument(
+        '--device-data',
+        action='store_true',
+        help="as tools/train.py's: the training set held on the device")
+    parser.add_argument(
+        '--channels-last', action='store_true', help="as tools/train.py's (mmkd side only)")
+    parser.add_argument(
+        '--compile', action='store_true', help="as tools/train.py's (mmkd side only)")
     parser.add_argument('--amp', action='store_true', help="as tools/train.py's (mmkd side only)")
     parser.add_argument('--work-dir', help='where the Runner logs (default: a temporary folder)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
@@ -97,8 +105,12 @@ def benchmark_cfg(args, work_dir: str) -> Config:
     if args.amp:
         configure_amp(cfg)
     add_fast_path_hooks(cfg, args.channels_last, args.compile)
-    cfg.train_cfg = dict(type='BenchmarkTrainLoop', iters=args.iters, warmup=args.warmup,
-                         rounds=args.rounds, device=args.device)
+    cfg.train_cfg = dict(
+        type='BenchmarkTrainLoop',
+        iters=args.iters,
+        warmup=args.warmup,
+        rounds=args.rounds,
+        device=args.device)
     # validation is never run (the loop validates no epoch); with --fake-data it reads the
     # generated test split
     if args.data_root and cfg.get('val_dataloader'):
@@ -126,8 +138,7 @@ def main(argv=None):
         with tempfile.TemporaryDirectory() as tmp:
             if args.fake_data:
                 from mmkd.datasets import write_tiny_cifar
-                write_tiny_cifar(tmp, num_classes=100, train_per_class=20, test_per_class=1,
-                                 seed=0)
+                write_tiny_cifar(tmp, num_classes=100, train_per_class=20, test_per_class=1, seed=0)
                 args.data_root = tmp
             cfg = benchmark_cfg(args, args.work_dir or osp.join(tmp, 'work'))
             setup_for_tools(cfg)

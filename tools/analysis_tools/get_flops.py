@@ -35,13 +35,19 @@ from mmkd.utils.errors import ConfigError
 def parse_args():
     parser = argparse.ArgumentParser(description='Count parameters and FLOPs of a model config')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('--shape', type=int, nargs='+', default=None,
-                        help='input H W (one value: square); default 32 32, or the '
-                        "distiller's input_size")
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings of the config')
-    parser.add_argument('--verbose', action='store_true',
-                        help="show mmengine's per-module table and its operator warnings")
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs='+',
+        default=None,
+        help='input H W (one value: square); default 32 32, or the '
+        "distiller's input_size")
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help='override settings of the config')
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help="show mmengine's per-module table and its operator warnings")
     return parser.parse_args()
 
 
@@ -95,8 +101,8 @@ def networks_and_extras(model: nn.Module) -> Iterator[Tuple[str, nn.Module, bool
         if is_classifier(child):
             yield name, child, True
         elif isinstance(child, (nn.ModuleList, nn.ModuleDict)) and len(child) and all(
-                is_classifier(m) for m in (child.values() if isinstance(child, nn.ModuleDict)
-                                           else child)):
+                is_classifier(m)
+                for m in (child.values() if isinstance(child, nn.ModuleDict) else child)):
             items = child.items() if isinstance(child, nn.ModuleDict) else enumerate(child)
             for sub, net in items:
                 if net is not model.student:
@@ -114,8 +120,9 @@ class _TrainingForward(nn.Module):
 
     def forward(self, inputs: torch.Tensor):
         from mmpretrain.structures import DataSample
-        samples = [DataSample(metainfo=dict(sample_idx=i)).set_gt_label(0)
-                   for i in range(inputs.shape[0])]
+        samples = [
+            DataSample(metainfo=dict(sample_idx=i)).set_gt_label(0) for i in range(inputs.shape[0])
+        ]
         losses = self.model.loss(inputs, samples)
         return tuple(v for v in losses.values() if torch.is_tensor(v))
 
@@ -188,7 +195,10 @@ def describe_training(model: nn.Module, shape) -> None:
     print(f'  total: {fmt_count(sum(parts.values()))} ({fmt_count(sum(parts.values()), "G")})')
 
 
-def describe_network(name: str, net: nn.Module, shape, verbose: bool,
+def describe_network(name: str,
+                     net: nn.Module,
+                     shape,
+                     verbose: bool,
                      deployed: bool = False) -> Optional[int]:
     total, _ = count_params(net)
     if deployed and hasattr(net, 'aux_branches'):  # exported without its auxiliary branches
@@ -249,8 +259,8 @@ def main():
         for name, module, classifier in networks_and_extras(model):
             if classifier:
                 deployed = name == 'student'
-                flops = describe_network('student (deployed)' if deployed else name, module,
-                                         shape, args.verbose, deployed)
+                flops = describe_network('student (deployed)' if deployed else name, module, shape,
+                                         args.verbose, deployed)
                 flops_ok = flops_ok and flops is not None
                 forward_flops += flops or 0
             else:

@@ -61,8 +61,12 @@ def plot(work_dirs, keys, out):
                 values = r.metric(key)
                 ax.plot(list(values), list(values.values()), marker='o', ms=3, label=label)
                 if key == 'accuracy/top1' and r.teacher_top1 is not None:
-                    ax.axhline(r.teacher_top1, ls='--', lw=1, color='grey',
-                               label=f'teacher {r.teacher_top1:.2f}')
+                    ax.axhline(
+                        r.teacher_top1,
+                        ls='--',
+                        lw=1,
+                        color='grey',
+                        label=f'teacher {r.teacher_top1:.2f}')
             else:
                 x, y = train_curve(r, key)
                 ax.plot(x, y, lw=1, label=label)
@@ -79,8 +83,11 @@ def plot(work_dirs, keys, out):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('work_dirs', nargs='+', help='work dirs, or folders holding work dirs')
-    parser.add_argument('--keys', nargs='+', default=['loss', 'lr', 'accuracy/top1'],
-                        help='scalars to plot, one panel each (default: loss lr accuracy/top1)')
+    parser.add_argument(
+        '--keys',
+        nargs='+',
+        default=['loss', 'lr', 'accuracy/top1'],
+        help='scalars to plot, one panel each (default: loss lr accuracy/top1)')
     parser.add_argument('--out', default='curves.png', help='PNG file to write')
     args = parser.parse_args(argv)
     print(f'wrote {plot(args.work_dirs, args.keys, args.out)}')

@@ -24,12 +24,14 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from mmkd.utils.metafile import load_metafile  # noqa: E402
+# yapf: disable
 from mmkd.utils.run_records import (RunRecord, config_of_experiment, experiment_dir,  # noqa: E402
                                     find_runs, read_run)
 
-COLUMNS = ('experiment', 'method', 'teacher → student', 'runs', 'seeds', 'last top-1',
-           'best top-1', 'teacher top-1', 'published', 'last − published', 'procs × batch',
-           'wall time')
+# yapf: enable
+
+COLUMNS = ('experiment', 'method', 'teacher → student', 'runs', 'seeds', 'last top-1', 'best top-1',
+           'teacher top-1', 'published', 'last − published', 'procs × batch', 'wall time')
 
 
 def _network_name(spec) -> Optional[str]:
@@ -76,10 +78,9 @@ def summarize(paths: List[str], metric: str = 'accuracy/top1') -> List[Dict[str,
         config_path = config_of_experiment(exp, ROOT)
         cfg = runs[0].config
         model = cfg.get('model') or {}
-        student, teacher = _network_name(model.get('student')), _network_name(
-            model.get('teacher'))
-        pair = f'{teacher} → {student}' if teacher else (student or _network_name(
-            model.get('backbone')) or '—')
+        student, teacher = _network_name(model.get('student')), _network_name(model.get('teacher'))
+        pair = f'{teacher} → {student}' if teacher else (
+            student or _network_name(model.get('backbone')) or '—')
         method = (config_path.split('/')[1] if config_path else model.get('type')) or '—'
         last = [r.last(metric) for r in runs if r.last(metric) is not None]
         best = [r.best(metric) for r in runs if r.best(metric) is not None]
@@ -87,19 +88,30 @@ def summarize(paths: List[str], metric: str = 'accuracy/top1') -> List[Dict[str,
         published = published_top1(config_path)
         scale = sorted({f'{r.world_size or 1} × {r.batch_per_gpu}' for r in runs})
         rows.append({
-            'experiment': config_path or exp,
-            'method': method,
-            'teacher → student': pair,
-            'runs': str(len(runs)),
-            'seeds': ' '.join(str(r.seed) for r in runs),
-            'last top-1': _mean_std(last),
-            'best top-1': _mean_std(best),
-            'teacher top-1': ' / '.join(f'{t:.2f}' for t in teachers) or '—',
-            'published': f'{published["top1"]:.2f}' if published else '—',
-            'last − published': (f'{statistics.fmean(last) - published["top1"]:+.2f}'
-                                 if published and last else '—'),
-            'procs × batch': ', '.join(scale),
-            'wall time': _hms(statistics.fmean(r.wall_time_s for r in runs)),
+            'experiment':
+            config_path or exp,
+            'method':
+            method,
+            'teacher → student':
+            pair,
+            'runs':
+            str(len(runs)),
+            'seeds':
+            ' '.join(str(r.seed) for r in runs),
+            'last top-1':
+            _mean_std(last),
+            'best top-1':
+            _mean_std(best),
+            'teacher top-1':
+            ' / '.join(f'{t:.2f}' for t in teachers) or '—',
+            'published':
+            f'{published["top1"]:.2f}' if published else '—',
+            'last − published':
+            (f'{statistics.fmean(last) - published["top1"]:+.2f}' if published and last else '—'),
+            'procs × batch':
+            ', '.join(scale),
+            'wall time':
+            _hms(statistics.fmean(r.wall_time_s for r in runs)),
         })
     return rows
 

@@ -24,10 +24,12 @@ from mmkd.utils.cli import user_errors_as_messages  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('folder', help='the tiny-imagenet-200 folder (holding train/ and val/), '
-                        'or the folder that contains it')
-    parser.add_argument('--link', action='store_true',
-                        help='hard-link the images instead of copying them')
+    parser.add_argument(
+        'folder',
+        help='the tiny-imagenet-200 folder (holding train/ and val/), '
+        'or the folder that contains it')
+    parser.add_argument(
+        '--link', action='store_true', help='hard-link the images instead of copying them')
     args = parser.parse_args()
     folder = args.folder
     if not osp.isdir(osp.join(folder, 'train')) and osp.isdir(

@@ -27,9 +27,13 @@ def wrap_comments(text: str, width: int = 100) -> str:
     out = []
     for line in text.splitlines():
         if line.startswith('# ') and len(line) > width:
-            out += textwrap.wrap(line[2:], width=width, initial_indent='# ',
-                                 subsequent_indent='#   ', break_long_words=False,
-                                 break_on_hyphens=False)
+            out += textwrap.wrap(
+                line[2:],
+                width=width,
+                initial_indent='# ',
+                subsequent_indent='#   ',
+                break_long_words=False,
+                break_on_hyphens=False)
         else:
             out.append(line)
     return '\n'.join(out) + ('\n' if text.endswith('\n') else '')
@@ -49,8 +53,8 @@ def format_python(text: str) -> str:
 
 def dump_yaml(data) -> str:
     """Deterministic YAML text (key order as given, unicode kept, block style)."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False,
-                          width=100)
+    return yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
 
 
 class GeneratedFiles:
@@ -127,8 +131,10 @@ class GeneratedFiles:
         Returns:
             tuple: (number of files written or rewritten, number of stale files deleted).
         """
-        clashes = [rel for rel in sorted(self.files)
-                   if osp.exists(osp.join(folder, rel)) and not self.owns(osp.join(folder, rel))]
+        clashes = [
+            rel for rel in sorted(self.files)
+            if osp.exists(osp.join(folder, rel)) and not self.owns(osp.join(folder, rel))
+        ]
         if clashes:
             raise SystemExit(
                 f'{self.script}: {len(clashes)} file(s) to be generated exist without its header '
@@ -157,11 +163,12 @@ def parse_args(description: str, base: str, argv=None):
         epilog='Without options the files under ' + base + ' are rewritten in place.')
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
-        '--check', action='store_true',
+        '--check',
+        action='store_true',
         help=f'write nothing; list the files under {base} that differ from the tables and exit '
         'with status 1 if there are any')
-    group.add_argument('--out', metavar='DIR',
-                       help=f'write into DIR (new or empty) instead of {base}')
+    group.add_argument(
+        '--out', metavar='DIR', help=f'write into DIR (new or empty) instead of {base}')
     return parser.parse_args(argv)
 
 
@@ -177,9 +184,11 @@ def main(files_fn, description: str, base: str, argv=None) -> int:
         for line in problems:
             print(line)
         if problems:
-            print(f'{len(problems)} file(s) under {base} drift from the tables of '
-                  f'tools/dev/{files.script}; run `python tools/dev/{files.script}` to rewrite '
-                  'them (edit the tables there, not the generated files)', file=sys.stderr)
+            print(
+                f'{len(problems)} file(s) under {base} drift from the tables of '
+                f'tools/dev/{files.script}; run `python tools/dev/{files.script}` to rewrite '
+                'them (edit the tables there, not the generated files)',
+                file=sys.stderr)
             return 1
         print(f'{len(files.files)} generated files under {base} match the tables')
         return 0

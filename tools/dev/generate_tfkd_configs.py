@@ -39,20 +39,63 @@ REF_LR, REF_BATCH = 0.1, 128  # lr = params.learning_rate * batch_size / 128 (ma
 #: the Tf-KD zoo: mmkd model config, reference base experiment, its batch size, Tf-KD_reg params
 #: (reg_alpha, reg_temperature, multiplier) and the README baseline top-1
 ZOO = {
-    'mobilenetv2': dict(cfg='mobilenetv2_tfkd', name='MobileNetV2', base='base_mobilenetv2',
-                        batch=128, reg=(0.95, 40, 1.0), baseline=68.38),
-    'shufflenetv2': dict(cfg='shufflenetv2_tfkd', name='ShuffleNetV2', base='base_shufflenetv2',
-                         batch=128, reg=(0.95, 10, 1.0), baseline=70.34),
-    'resnet18': dict(cfg='resnet18', name='ResNet18', base='base_resnet18', batch=128,
-                     reg=(0.1, 20, 100.0), baseline=75.87),
-    'resnet50': dict(cfg='resnet50', name='ResNet50', base='base_resnet50', batch=64, reg=None,
-                     baseline=78.16, override=dict(backbone=dict(init='tfkd'))),
-    'googlenet': dict(cfg='googlenet', name='GoogLeNet', base='base_googlenet', batch=64,
-                      reg=(0.1, 40, 50.0), baseline=78.72),
-    'densenet121': dict(cfg='densenet121', name='DenseNet121', base='base_densenet121',
-                        batch=128, reg=(0.1, 40, None), baseline=79.04),
-    'resnext29': dict(cfg='resnext29_8x64d', name='ResNeXt29-8x64d', base='base_resnext29',
-                      batch=64, reg=(0.5, 40, None), baseline=81.03),
+    'mobilenetv2':
+    dict(
+        cfg='mobilenetv2_tfkd',
+        name='MobileNetV2',
+        base='base_mobilenetv2',
+        batch=128,
+        reg=(0.95, 40, 1.0),
+        baseline=68.38),
+    'shufflenetv2':
+    dict(
+        cfg='shufflenetv2_tfkd',
+        name='ShuffleNetV2',
+        base='base_shufflenetv2',
+        batch=128,
+        reg=(0.95, 10, 1.0),
+        baseline=70.34),
+    'resnet18':
+    dict(
+        cfg='resnet18',
+        name='ResNet18',
+        base='base_resnet18',
+        batch=128,
+        reg=(0.1, 20, 100.0),
+        baseline=75.87),
+    'resnet50':
+    dict(
+        cfg='resnet50',
+        name='ResNet50',
+        base='base_resnet50',
+        batch=64,
+        reg=None,
+        baseline=78.16,
+        override=dict(backbone=dict(init='tfkd'))),
+    'googlenet':
+    dict(
+        cfg='googlenet',
+        name='GoogLeNet',
+        base='base_googlenet',
+        batch=64,
+        reg=(0.1, 40, 50.0),
+        baseline=78.72),
+    'densenet121':
+    dict(
+        cfg='densenet121',
+        name='DenseNet121',
+        base='base_densenet121',
+        batch=128,
+        reg=(0.1, 40, None),
+        baseline=79.04),
+    'resnext29':
+    dict(
+        cfg='resnext29_8x64d',
+        name='ResNeXt29-8x64d',
+        base='base_resnext29',
+        batch=64,
+        reg=(0.5, 40, None),
+        baseline=81.03),
 }
 
 #: G4 (docs/tfkd.md): reg configs whose reference params.json cannot run, and the value shipped
@@ -88,50 +131,52 @@ SELF = {
 }
 SELF_FIXES = {
     'resnet50': (1.0, 'resnet50_self_teacher has no "multiplier" (--self_training raises '
-                      'AttributeError); m = 1, which is what loss_kd (no multiplier) computes'),
+                 'AttributeError); m = 1, which is what loss_kd (no multiplier) computes'),
 }
 
 #: normal KD (strong teacher -> weak student): (teacher, student) -> reference dir (None: no
 #: params.json in the reference), alpha, T, batch, published top-1, source figure
 KD = {
-    ('resnet18', 'mobilenetv2'): ('mobilenet_distill/resnet18_teacher', 0.95, 20, 128,
-                                  '71.05±0.16', 'Re-KD.png'),
-    ('resnet18', 'shufflenetv2'): ('shufflenet_distill/resnet18_teacher', 0.95, 20, 128,
-                                   '72.05±0.13', 'Re-KD.png'),
+    ('resnet18', 'mobilenetv2'):
+    ('mobilenet_distill/resnet18_teacher', 0.95, 20, 128, '71.05±0.16', 'Re-KD.png'),
+    ('resnet18', 'shufflenetv2'):
+    ('shufflenet_distill/resnet18_teacher', 0.95, 20, 128, '72.05±0.13', 'Re-KD.png'),
     ('resnet50', 'mobilenetv2'): (None, 0.95, 20, 128, '71.04±0.20', 'Re-KD.png'),
-    ('resnet50', 'shufflenetv2'): ('shufflenet_distill/resnet50_teacher', 0.95, 20, 128,
-                                   '72.15±0.18', 'Re-KD.png'),
-    ('densenet121', 'mobilenetv2'): ('mobilenet_distill/densenet121_teacher', 0.95, 20, 128,
-                                     '71.29±0.23', 'Re-KD.png'),
+    ('resnet50', 'shufflenetv2'):
+    ('shufflenet_distill/resnet50_teacher', 0.95, 20, 128, '72.15±0.18', 'Re-KD.png'),
+    ('densenet121', 'mobilenetv2'):
+    ('mobilenet_distill/densenet121_teacher', 0.95, 20, 128, '71.29±0.23', 'Re-KD.png'),
     ('densenet121', 'shufflenetv2'): ('shufflenet_distill/densenet121_teacher', 0.95, 20, 128,
                                       '72.32±0.25', 'Re-KD.png'),
     ('resnext29', 'mobilenetv2'): ('mobilenet_distill/resnext29_teacher', 0.95, 20, 64,
                                    '71.65±0.41', 'Re-KD.png'),
-    ('resnext29', 'resnet18'): ('resnet18_distill/resnext29_teacher', 0.6, 20, 64,
-                                '77.84±0.15', 'Re-KD.png'),
+    ('resnext29', 'resnet18'): ('resnet18_distill/resnext29_teacher', 0.6, 20, 64, '77.84±0.15',
+                                'Re-KD.png'),
     ('resnet50', 'resnet18'): ('resnet18_distill/resnet50_teacher', 0.6, 20, 64, '77.19',
                                'Reg-Normal-LSR.png'),
     ('resnext29', 'googlenet'): (None, 0.6, 20, 64, '78.84', 'Reg-Normal-LSR.png'),
 }
 KD_MISSING = {
-    ('resnet50', 'mobilenetv2'): 'the reference has no mobilenet_distill/resnet50_teacher; '
-                                 'values of shufflenet_distill/resnet50_teacher (alpha 0.95, T 20, '
-                                 'batch 128)',
-    ('resnext29', 'googlenet'): 'the reference has no googlenet_distill/resnext29_teacher; '
-                                'alpha 0.6, T 20 as every strong-student config, batch 64 as '
-                                'every config with a ResNeXt29 teacher',
+    ('resnet50', 'mobilenetv2'):
+    'the reference has no mobilenet_distill/resnet50_teacher; '
+    'values of shufflenet_distill/resnet50_teacher (alpha 0.95, T 20, '
+    'batch 128)',
+    ('resnext29', 'googlenet'):
+    'the reference has no googlenet_distill/resnext29_teacher; '
+    'alpha 0.6, T 20 as every strong-student config, batch 64 as '
+    'every config with a ResNeXt29 teacher',
 }
 
 #: Reversed KD (weak teacher -> strong student), figures/Re-KD.png
 REKD = {
-    ('mobilenetv2', 'resnet18'): ('resnet18_distill/mobilenet_v2_teacher', 0.6, 20, 128,
-                                  '77.28±0.28'),
-    ('shufflenetv2', 'resnet18'): ('resnet18_distill/shufflenet_v2_teacher', 0.6, 20, 128,
-                                   '77.35±0.32'),
-    ('mobilenetv2', 'resnet50'): ('resnet50_distill/mobilenet_v2_teacher', 0.6, 20, 128,
-                                  '79.30±0.11'),
-    ('shufflenetv2', 'resnet50'): ('resnet50_distill/shufflenet_v2_teacher', 0.6, 20, 128,
-                                   '79.43±0.39'),
+    ('mobilenetv2', 'resnet18'):
+    ('resnet18_distill/mobilenet_v2_teacher', 0.6, 20, 128, '77.28±0.28'),
+    ('shufflenetv2', 'resnet18'):
+    ('resnet18_distill/shufflenet_v2_teacher', 0.6, 20, 128, '77.35±0.32'),
+    ('mobilenetv2', 'resnet50'):
+    ('resnet50_distill/mobilenet_v2_teacher', 0.6, 20, 128, '79.30±0.11'),
+    ('shufflenetv2', 'resnet50'):
+    ('resnet50_distill/shufflenet_v2_teacher', 0.6, 20, 128, '79.43±0.39'),
     ('mobilenetv2', 'densenet121'): ('densenet121_distill/mobilenet_v2_teacher', 0.6, 20, 128,
                                      '79.55±0.11'),
     ('shufflenetv2', 'densenet121'): ('densenet121_distill/shufflenet_v2_teacher', 0.6, 20, 100,
@@ -141,26 +186,26 @@ REKD = {
     ('resnet18', 'resnext29'): ('resnext29_distill/resnet18_teacher', 0.6, 20, 64, '81.62±0.22'),
 }
 REKD_NOTES = {
-    ('resnet18', 'resnext29'): 'G4 (docs/tfkd.md): the reference dir '
-                               'resnext29_distill/resnet18_teacher is '
-                               'mislabelled (its params.json sets "teacher": "mobilenet_v2"); '
-                               'this config uses the ResNet18 teacher the table names',
+    ('resnet18', 'resnext29'):
+    'G4 (docs/tfkd.md): the reference dir '
+    'resnext29_distill/resnet18_teacher is '
+    'mislabelled (its params.json sets "teacher": "mobilenet_v2"); '
+    'this config uses the ResNet18 teacher the table names',
 }
 
 #: Defective KD, figures/De-KD.png: (teacher, student, epoch) -> reference dir, alpha, T, batch,
 #: published top-1; the teacher's published accuracy in DEKD_TEACHERS
 DEKD = {
-    ('resnet18', 'mobilenetv2', 1): ('mobilenet_distill/resnet18_teacher', 0.95, 20, 128,
-                                     '70.65±0.35'),
-    ('resnet18', 'shufflenetv2', 1): ('shufflenet_distill/resnet18_teacher', 0.95, 20, 128,
-                                      '71.82±0.11'),
+    ('resnet18', 'mobilenetv2', 1):
+    ('mobilenet_distill/resnet18_teacher', 0.95, 20, 128, '70.65±0.35'),
+    ('resnet18', 'shufflenetv2', 1):
+    ('shufflenet_distill/resnet18_teacher', 0.95, 20, 128, '71.82±0.11'),
     ('resnet50', 'mobilenetv2', 50): (None, 0.95, 20, 128, '71.45±0.23'),
-    ('resnet50', 'shufflenetv2', 50): ('shufflenet_distill/resnet50_teacher', 0.95, 20, 128,
-                                       '72.11±0.09'),
-    ('resnet50', 'resnet18', 50): ('resnet18_distill/resnet50_teacher', 0.6, 20, 64,
-                                   '77.23±0.11'),
-    ('resnext29', 'mobilenetv2', 50): ('mobilenet_distill/resnext29_teacher', 0.95, 20, 64,
-                                       '71.52±0.27'),
+    ('resnet50', 'shufflenetv2', 50):
+    ('shufflenet_distill/resnet50_teacher', 0.95, 20, 128, '72.11±0.09'),
+    ('resnet50', 'resnet18', 50): ('resnet18_distill/resnet50_teacher', 0.6, 20, 64, '77.23±0.11'),
+    ('resnext29', 'mobilenetv2', 50):
+    ('mobilenet_distill/resnext29_teacher', 0.95, 20, 64, '71.52±0.27'),
     ('resnext29', 'shufflenetv2', 50): ('shufflenet_distill/resnext29_teacher', 0.95, 20, 64,
                                         '72.26±0.36'),
     ('resnext29', 'resnet18', 50): ('resnet18_distill/resnext29_teacher', 0.6, 20, 64,
@@ -179,11 +224,20 @@ KEEP_EPOCHS = [1, 50, 51]
 #: other datasets: the same per-model params.json with "dataset" switched (the reference's
 #: data_loader.py supports cifar10 and tiny_imagenet); no published numbers in the reference
 OTHER_DATASETS = {
-    'cifar10': dict(base='cifar10_tfkd', classes=10, suffix='cifar10', name='CIFAR-10',
-                    models=['mobilenetv2', 'shufflenetv2', 'resnet18']),
-    'tiny_imagenet': dict(base='tiny_imagenet_tfkd', classes=200, suffix='tiny_imagenet',
-                          name='Tiny-ImageNet', models=['mobilenetv2', 'shufflenetv2',
-                                                        'resnet18']),
+    'cifar10':
+    dict(
+        base='cifar10_tfkd',
+        classes=10,
+        suffix='cifar10',
+        name='CIFAR-10',
+        models=['mobilenetv2', 'shufflenetv2', 'resnet18']),
+    'tiny_imagenet':
+    dict(
+        base='tiny_imagenet_tfkd',
+        classes=200,
+        suffix='tiny_imagenet',
+        name='Tiny-ImageNet',
+        models=['mobilenetv2', 'shufflenetv2', 'resnet18']),
 }
 
 
@@ -218,8 +272,9 @@ def recipe_lines(batch: int) -> list:
 #: what :func:`build` is collecting: the files and the metafile records
 FILES = None
 MODELS = []
-PAPER = dict(Title='Revisiting Knowledge Distillation via Label Smoothing Regularization',
-             URL='https://arxiv.org/abs/1909.11723')
+PAPER = dict(
+    Title='Revisiting Knowledge Distillation via Label Smoothing Regularization',
+    URL='https://arxiv.org/abs/1909.11723')
 REPO = 'https://github.com/yuanli2333/Teacher-free-Knowledge-Distillation'
 
 
@@ -238,21 +293,34 @@ def top1(value):
 def record(rel, mode, student, teacher, dname, pub=None, figure=None, teacher_epoch=None):
     """Add the metafile record of ``configs/tfkd/<rel>``; ``student``/``teacher``: ZOO keys,
     recorded as their model config names under ``configs/_base_/models/``."""
-    meta = {'Mode': mode, 'Teacher': ZOO[teacher]['cfg'] if teacher else None,
-            'Student': ZOO[student]['cfg'], 'Training Data': dname or 'CIFAR-100'}
+    meta = {
+        'Mode': mode,
+        'Teacher': ZOO[teacher]['cfg'] if teacher else None,
+        'Student': ZOO[student]['cfg'],
+        'Training Data': dname or 'CIFAR-100'
+    }
     if teacher_epoch is not None:
         meta['Teacher Epochs Trained'] = teacher_epoch
-    entry = {'Name': 'tfkd_' + rel[:-3].replace('/', '_'), 'In Collection': 'Tf-KD',
-             'Config': f'{BASE}/{rel}', 'Metadata': meta}
+    entry = {
+        'Name': 'tfkd_' + rel[:-3].replace('/', '_'),
+        'In Collection': 'Tf-KD',
+        'Config': f'{BASE}/{rel}',
+        'Metadata': meta
+    }
     if pub is not None and not dname:
         mean, std = top1(pub)
         metrics = {'Top 1 Accuracy': mean}
         if std is not None:
             metrics['Top 1 Accuracy Std'] = std
-        meta['Source'] = {'Paper': 'Tf-KD paper (CVPR 2020)',
-                          'Code': f'yuanli2333/Teacher-free-Knowledge-Distillation {figure}'}
-        entry['Results'] = [{'Task': 'Image Classification', 'Dataset': 'CIFAR-100',
-                             'Metrics': metrics}]
+        meta['Source'] = {
+            'Paper': 'Tf-KD paper (CVPR 2020)',
+            'Code': f'yuanli2333/Teacher-free-Knowledge-Distillation {figure}'
+        }
+        entry['Results'] = [{
+            'Task': 'Image Classification',
+            'Dataset': 'CIFAR-100',
+            'Metrics': metrics
+        }]
     MODELS.append(entry)
 
 
@@ -263,8 +331,10 @@ def up(rel: str) -> str:
 
 def plain_bases(rel: str, m: str, dataset: str) -> list:
     u = up(rel)
-    bases = [f"'{u}_base_/models/{ZOO[m]['cfg']}.py'", f"'{u}_base_/datasets/{dataset}.py'",
-             f"'{u}_base_/schedules/tfkd_200e.py'", f"'{u}_base_/tfkd_runtime.py'"]
+    bases = [
+        f"'{u}_base_/models/{ZOO[m]['cfg']}.py'", f"'{u}_base_/datasets/{dataset}.py'",
+        f"'{u}_base_/schedules/tfkd_200e.py'", f"'{u}_base_/tfkd_runtime.py'"
+    ]
     first = f'_base_ = [{bases[0]}, {bases[1]},'
     if len(first) <= 100:
         return [first, f'          {bases[2]}, {bases[3]}]']
@@ -304,8 +374,12 @@ def header(first: str, *paragraphs: str) -> list:
     lines = []
     for text in (first, ) + paragraphs:
         if text:
-            lines += textwrap.wrap(text, width=100, initial_indent='# ', subsequent_indent='#   ',
-                                   break_on_hyphens=False)
+            lines += textwrap.wrap(
+                text,
+                width=100,
+                initial_indent='# ',
+                subsequent_indent='#   ',
+                break_on_hyphens=False)
     return lines
 
 
@@ -319,8 +393,8 @@ def write_baseline(m, dataset='cifar100_tfkd', classes=100, suffix='cifar100', s
     z = ZOO[m]
     rel = f'{sub}baselines/{m}_{suffix}.py'
     lines = header(
-        f"Tf-KD baseline, {z['name']} ({dname or 'CIFAR-100'}). "
-        + published(z['baseline'], 'Tf-KD README', dname),
+        f"Tf-KD baseline, {z['name']} ({dname or 'CIFAR-100'}). " +
+        published(z['baseline'], 'Tf-KD README', dname),
         f"Reference: normal training with experiments/base_experiments/{z['base']} (batch "
         f"{z['batch']}, lr {lr_for(z['batch'])!r}), the Tf-KD recipe (main.py, train_kd.py).",
         f'Keeps the checkpoints of epochs {KEEP_EPOCHS} and the best one in '
@@ -366,12 +440,11 @@ def write_reg(m, dataset='cifar100_tfkd', classes=100, sub='', dname='', variant
                 "code's form is " + f'{m}_reg.py.')
     lines = header(
         f"Tf-KD_reg (virtual teacher), {z['name']} ({dname or 'CIFAR-100'}"
-        f"{', paper variant' if variant == 'paper' else ''}). "
-        + published(REG_PUBLISHED.get(m), 'figures/Reg-Normal-LSR.png', dname),
+        f"{', paper variant' if variant == 'paper' else ''}). " +
+        published(REG_PUBLISHED.get(m), 'figures/Reg-Normal-LSR.png', dname),
         f"Reference: --regularization with experiments/base_experiments/{z['base']} "
         f"(reg_alpha {alpha}, reg_temperature {temp}, multiplier {mult}; batch {z['batch']}, lr "
-        f"{lr_for(z['batch'])!r}). No teacher network: the loss of the classification head.",
-        loss,
+        f"{lr_for(z['batch'])!r}). No teacher network: the loss of the classification head.", loss,
         f'G4 (docs/tfkd.md): {note}.' if note else '')
     lines += plain_bases(rel, m, dataset)
     lines += ['model = dict(']
@@ -380,34 +453,32 @@ def write_reg(m, dataset='cifar100_tfkd', classes=100, sub='', dname='', variant
     lines.append('    head=dict(')
     if classes != 100:
         lines.append(f'        num_classes={classes},')
-    lines += ['        loss=dict(',
-              "            _delete_=True,",
-              "            type='TfKDRegularizationLoss',",
-              f'            alpha={alpha!r},',
-              f'            temperature={fmt(temp)},',
-              f'            multiplier={fmt(mult)},',
-              '            correct_prob=0.99,  # hard-coded in the reference',
-              f"            variant='{variant}',",
-              "            reduction='elementwise_mean')))"]
+    lines += [
+        '        loss=dict(', "            _delete_=True,",
+        "            type='TfKDRegularizationLoss',", f'            alpha={alpha!r},',
+        f'            temperature={fmt(temp)},', f'            multiplier={fmt(mult)},',
+        '            correct_prob=0.99,  # hard-coded in the reference',
+        f"            variant='{variant}',", "            reduction='elementwise_mean')))"
+    ]
     lines += recipe_lines(z['batch'])
     write(rel, lines)
-    record(rel, 'Tf-KD_reg' + (' (paper variant)' if variant == 'paper' else ''), m,
-           None, dname, REG_PUBLISHED.get(m), 'figures/Reg-Normal-LSR.png')
+    record(rel, 'Tf-KD_reg' + (' (paper variant)' if variant == 'paper' else ''), m, None, dname,
+           REG_PUBLISHED.get(m), 'figures/Reg-Normal-LSR.png')
 
 
 def write_lsr(m, dataset='cifar100_tfkd', classes=100, sub='', dname=''):
     z = ZOO[m]
     rel = f'{sub}{m}_lsr.py'
     lines = header(
-        f"Label smoothing, {z['name']} ({dname or 'CIFAR-100'}). "
-        + published(LSR_PUBLISHED.get(m), 'figures/Reg-Normal-LSR.png', dname),
+        f"Label smoothing, {z['name']} ({dname or 'CIFAR-100'}). " +
+        published(LSR_PUBLISHED.get(m), 'figures/Reg-Normal-LSR.png', dname),
         f"Reference: --label_smoothing with experiments/base_experiments/{z['base']} (batch "
         f"{z['batch']}, lr {lr_for(z['batch'])!r}). Target 1 - 0.1 on the true class and "
         "0.1/(K - 1) elsewhere (my_loss_function.py loss_label_smoothing; G3; not mmpretrain's "
         'LabelSmoothLoss).')
     lines += plain_bases(rel, m, dataset)
-    lines += model_override(
-        m, classes, "dict(_delete_=True, type='TfKDLabelSmoothingLoss', epsilon=0.1)")
+    lines += model_override(m, classes,
+                            "dict(_delete_=True, type='TfKDLabelSmoothingLoss', epsilon=0.1)")
     lines += recipe_lines(z['batch'])
     write(rel, lines)
     record(rel, 'label smoothing', m, None, dname, LSR_PUBLISHED.get(m),
@@ -416,15 +487,14 @@ def write_lsr(m, dataset='cifar100_tfkd', classes=100, sub='', dname=''):
 
 def kd_lines(rel, dataset, student, teacher, ckpt, alpha, temp, mult, batch, classes=100):
     u = up(rel)
-    lines = [f"_base_ = ['{u}_base_/datasets/{dataset}.py', '{u}_base_/methods/tfkd_kd.py']",
-             'model = dict(',
-             f'    student={model_spec(student, classes)},',
-             f'    teacher={model_spec(teacher, classes)},',
-             f"    teacher_ckpt='{ckpt}',",
-             f'    student_loss_weight={round(1 - alpha, 10)!r},  # 1 - alpha',
-             f'    distill_losses=dict(kd=dict(alpha={alpha!r}, tau={fmt(temp)}, '
-             f'multiplier={fmt(mult)})),',
-             ')']
+    lines = [
+        f"_base_ = ['{u}_base_/datasets/{dataset}.py', '{u}_base_/methods/tfkd_kd.py']",
+        'model = dict(', f'    student={model_spec(student, classes)},',
+        f'    teacher={model_spec(teacher, classes)},', f"    teacher_ckpt='{ckpt}',",
+        f'    student_loss_weight={round(1 - alpha, 10)!r},  # 1 - alpha',
+        f'    distill_losses=dict(kd=dict(alpha={alpha!r}, tau={fmt(temp)}, '
+        f'multiplier={fmt(mult)})),', ')'
+    ]
     return lines + recipe_lines(batch)
 
 
@@ -437,9 +507,8 @@ def write_self(m, dataset='cifar100_tfkd', classes=100, suffix='cifar100', sub='
     rel = f'{sub}{m}_self.py'
     base_cfg = f'configs/tfkd/{sub}baselines/{m}_{suffix}.py'
     lines = header(
-        f"Tf-KD_self, {z['name']} ({dname or 'CIFAR-100'}). "
-        + published(f"{pub} (baseline {z['baseline']})" if pub else None,
-                    'figures/Tf-self.png', dname),
+        f"Tf-KD_self, {z['name']} ({dname or 'CIFAR-100'}). " + published(
+            f"{pub} (baseline {z['baseline']})" if pub else None, 'figures/Tf-self.png', dname),
         f'Reference: --self_training with experiments/kd_experiments/{ref} (alpha {alpha}, T '
         f'{temp}, multiplier {mult}; batch {batch}, lr {lr_for(batch)!r}).',
         f"The teacher is the best checkpoint of the normally trained {z['name']} "
@@ -454,8 +523,7 @@ def write_self(m, dataset='cifar100_tfkd', classes=100, suffix='cifar100', sub='
     record(rel, 'Tf-KD_self', m, m, dname, pub, 'figures/Tf-self.png')
 
 
-def write_pair(kind, teacher, student, ref, alpha, temp, batch, pub, figure, note=None,
-               epoch=None):
+def write_pair(kind, teacher, student, ref, alpha, temp, batch, pub, figure, note=None, epoch=None):
     t, s = ZOO[teacher], ZOO[student]
     base_cfg = f'configs/tfkd/baselines/{teacher}_cifar100.py'
     if kind == 'dekd':
@@ -471,8 +539,10 @@ def write_pair(kind, teacher, student, ref, alpha, temp, batch, pub, figure, not
     else:
         rel = f'{kind}/{teacher}_{student}.py'
         ckpt = f'{baseline_dir(teacher, "cifar100")}/keep/best.pth'
-        first = ({'kd': 'Normal KD', 'rekd': 'Reversed KD'}[kind]
-                 + f" {t['name']} -> {s['name']} (CIFAR-100).")
+        first = ({
+            'kd': 'Normal KD',
+            'rekd': 'Reversed KD'
+        }[kind] + f" {t['name']} -> {s['name']} (CIFAR-100).")
         teacher_text = (f'Teacher: the best checkpoint of {base_cfg} (best.pth.tar in the '
                         'reference).')
     src = (f'experiments/kd_experiments/{ref}' if ref else 'no params.json (see below)')
@@ -482,13 +552,19 @@ def write_pair(kind, teacher, student, ref, alpha, temp, batch, pub, figure, not
         'Loss (1 - alpha)*CE + alpha*T^2*KL(softmax(z_t/T) || softmax(z_s/T)), KL averaged over '
         f'the N*K elements as the reference (batchmean weight alpha*T^2/K = '
         f'{alpha * temp * temp / 100:g}; my_loss_function.py loss_kd, README Re-KD/De-KD).',
-        teacher_text,
-        f'{note}.' if note else '')
+        teacher_text, f'{note}.' if note else '')
     lines += kd_lines(rel, 'cifar100_tfkd', student, teacher, ckpt, alpha, temp, 1.0, batch)
     write(rel, lines)
     mode = {'kd': 'normal KD', 'rekd': 'Reversed KD', 'dekd': 'Defective KD'}[kind]
-    record(rel, mode, student, teacher, '', pub, f'figures/{figure}',
-           teacher_epoch=kept if kind == 'dekd' else None)
+    record(
+        rel,
+        mode,
+        student,
+        teacher,
+        '',
+        pub,
+        f'figures/{figure}',
+        teacher_epoch=kept if kind == 'dekd' else None)
 
 
 def build() -> GeneratedFiles:
@@ -503,15 +579,34 @@ def build() -> GeneratedFiles:
         write_self(m)
     for (t, s), (ref, alpha, temp, batch, pub, fig) in KD.items():
         note = KD_MISSING.get((t, s))
-        write_pair('kd', t, s, ref, alpha, temp, batch, pub, fig,
-                   note=f'Nearest values: {note}' if note else None)
+        write_pair(
+            'kd',
+            t,
+            s,
+            ref,
+            alpha,
+            temp,
+            batch,
+            pub,
+            fig,
+            note=f'Nearest values: {note}' if note else None)
     for (t, s), (ref, alpha, temp, batch, pub) in REKD.items():
-        write_pair('rekd', t, s, ref, alpha, temp, batch, pub, 'Re-KD.png',
-                   note=REKD_NOTES.get((t, s)))
+        write_pair(
+            'rekd', t, s, ref, alpha, temp, batch, pub, 'Re-KD.png', note=REKD_NOTES.get((t, s)))
     for (t, s, e), (ref, alpha, temp, batch, pub) in DEKD.items():
         note = KD_MISSING.get((t, s))
-        write_pair('dekd', t, s, ref, alpha, temp, batch, pub, 'De-KD.png', epoch=e,
-                   note=f'Nearest values: {note}' if note else None)
+        write_pair(
+            'dekd',
+            t,
+            s,
+            ref,
+            alpha,
+            temp,
+            batch,
+            pub,
+            'De-KD.png',
+            epoch=e,
+            note=f'Nearest values: {note}' if note else None)
     for key, d in OTHER_DATASETS.items():
         sub = f'{key}/'
         for m in d['models']:
@@ -527,11 +622,17 @@ def build() -> GeneratedFiles:
     for entry in MODELS:
         folders.setdefault(osp.dirname(entry['Config']), []).append(entry)
     for folder, models in sorted(folders.items()):
-        FILES.add_yaml(osp.join(osp.relpath(folder, BASE), 'metafile.yml'), {
-            'Collections': [{'Name': 'Tf-KD', 'Paper': PAPER, 'Code': [REPO]}],
-            'Models': models
-        }, comment='# the Tf-KD configs of this folder, their teacher/student and the published '
-                   'CIFAR-100 top-1\n# (mmkd.utils.load_metafile)\n')
+        FILES.add_yaml(
+            osp.join(osp.relpath(folder, BASE), 'metafile.yml'), {
+                'Collections': [{
+                    'Name': 'Tf-KD',
+                    'Paper': PAPER,
+                    'Code': [REPO]
+                }],
+                'Models': models
+            },
+            comment='# the Tf-KD configs of this folder, their teacher/student and the published '
+            'CIFAR-100 top-1\n# (mmkd.utils.load_metafile)\n')
     return FILES
 
 

@@ -23,11 +23,21 @@ LOW_LR_STUDENTS = {'mobilenetv2', 'shufflev1', 'shufflev2'}
 MODEL_CONFIG = dict(mobilenetv2='mobilenetv2_unixkd')
 
 #: reference names (README / command.sh) of the mmkd architectures
-REFERENCE_NAME = dict(vgg13='vgg13', vgg16='vgg16', vgg8='vgg8', resnet50='ResNet50',
-                      resnet32x4='resnet32x4', resnet8x4='resnet8x4', resnet56='resnet56',
-                      resnet20='resnet20', wrn40_2='wrn_40_2', wrn16_2='wrn_16_2',
-                      wrn40_1='wrn_40_1', mobilenetv2='MobileNetV2', shufflev1='ShuffleV1',
-                      shufflev2='ShuffleV2')
+REFERENCE_NAME = dict(
+    vgg13='vgg13',
+    vgg16='vgg16',
+    vgg8='vgg8',
+    resnet50='ResNet50',
+    resnet32x4='resnet32x4',
+    resnet8x4='resnet8x4',
+    resnet56='resnet56',
+    resnet20='resnet20',
+    wrn40_2='wrn_40_2',
+    wrn16_2='wrn_16_2',
+    wrn40_1='wrn_40_1',
+    mobilenetv2='MobileNetV2',
+    shufflev1='ShuffleV1',
+    shufflev2='ShuffleV2')
 
 #: (teacher, student): (teacher top-1, student top-1, Ft/Fs, KD top-1, UNIXKD top-1,
 #: UNIXKD computation %), README order
@@ -53,20 +63,23 @@ def pair_config(teacher: str, student: str, kd: bool) -> str:
     t_acc, s_acc, ratio, kd_acc, unix_acc, comp = PAIRS[(teacher, student)]
     lr = 0.01 if student in LOW_LR_STUDENTS else 0.05
     t_name, s_name = REFERENCE_NAME[teacher], REFERENCE_NAME[student]
-    flags = ('--strategy 0 --k 64 --b 64 --w 1000' if kd else
-             '--strategy 3 --k 48 --b 32 --w 10')
+    flags = ('--strategy 0 --k 64 --b 64 --w 1000' if kd else '--strategy 3 --k 48 --b 32 --w 10')
     accs = (f'teacher {t_acc:.2f}, student {s_acc:.2f}, ' if t_acc is not None else '')
     if kd:
         title = f'KD baseline of UNIXKD, {t_name} -> {s_name}'
-        published = [f'# Published: {kd_acc:.2f} top-1 at 100% computation (README, CIFAR-100, '
-                     'mean of 4 runs);',
-                     f'#   UNIXKD {unix_acc:.2f} at {comp:.2f}%; {accs}Ft/Fs {ratio:.2f}.']
+        published = [
+            f'# Published: {kd_acc:.2f} top-1 at 100% computation (README, CIFAR-100, '
+            'mean of 4 runs);',
+            f'#   UNIXKD {unix_acc:.2f} at {comp:.2f}%; {accs}Ft/Fs {ratio:.2f}.'
+        ]
         base = '../_base_/methods/unixkd_kd.py'
     else:
         title = f'UNIXKD, {t_name} -> {s_name}'
-        published = [f'# Published: {unix_acc:.2f} top-1 at {comp:.2f}% of KD\'s computation '
-                     '(README, CIFAR-100, mean of 4 runs);',
-                     f'#   KD baseline {kd_acc:.2f} (100%); {accs}Ft/Fs {ratio:.2f}.']
+        published = [
+            f'# Published: {unix_acc:.2f} top-1 at {comp:.2f}% of KD\'s computation '
+            '(README, CIFAR-100, mean of 4 runs);',
+            f'#   KD baseline {kd_acc:.2f} (100%); {accs}Ft/Fs {ratio:.2f}.'
+        ]
         base = '../_base_/methods/unixkd.py'
     if t_acc is None:
         published.append('#   (the unlabelled 6th column of the README\'s similar-architecture '
@@ -95,28 +108,51 @@ def pair_config(teacher: str, student: str, kd: bool) -> str:
 
 COLLECTION = {
     'Name': 'UNIXKD',
-    'Paper': {'Title': 'Computation-Efficient Knowledge Distillation via Uncertainty-Aware Mixup',
-              'URL': 'https://arxiv.org/abs/2012.09413'},
+    'Paper': {
+        'Title': 'Computation-Efficient Knowledge Distillation via Uncertainty-Aware Mixup',
+        'URL': 'https://arxiv.org/abs/2012.09413'
+    },
     'Code': ['https://github.com/xuguodong03/UNIXKD'],
 }
-SOURCE = {'Paper': 'UNIXKD paper (arXiv 2012.09413); the README numbers (mean of 4 runs) differ '
-          'slightly from the paper', 'Code': 'xuguodong03/UNIXKD README.md, command/command.sh'}
+SOURCE = {
+    'Paper': 'UNIXKD paper (arXiv 2012.09413); the README numbers (mean of 4 runs) differ '
+    'slightly from the paper',
+    'Code': 'xuguodong03/UNIXKD README.md, command/command.sh'
+}
 
 
 def record(teacher: str, student: str, kd: bool) -> dict:
     t_acc, _, ratio, kd_acc, unix_acc, comp = PAIRS[(teacher, student)]
     name = f'{teacher}_{student}{"_kd" if kd else ""}'
-    meta = {'Teacher': teacher, 'Student': MODEL_CONFIG.get(student, student),
-            'Convention': 'UNIXKD KD baseline (KD only)' if kd else 'UNIXKD (KD only)',
-            'Training Data': 'CIFAR-100', 'Ft/Fs': ratio,
-            'Computation': '100%' if kd else f'{comp:.2f}%', 'Source': dict(SOURCE)}
+    meta = {
+        'Teacher': teacher,
+        'Student': MODEL_CONFIG.get(student, student),
+        'Convention': 'UNIXKD KD baseline (KD only)' if kd else 'UNIXKD (KD only)',
+        'Training Data': 'CIFAR-100',
+        'Ft/Fs': ratio,
+        'Computation': '100%' if kd else f'{comp:.2f}%',
+        'Source': dict(SOURCE)
+    }
     if t_acc is None:
         meta['Note'] = ("the unlabelled 6th column of the README's similar-architecture table, "
                         'read as vgg16 -> vgg8 (the only other pair of command.sh)')
-    return {'Name': f'unixkd_{name}', 'In Collection': 'UNIXKD',
-            'Config': f'{BASE}/{name}.py', 'Metadata': meta,
-            'Results': [{'Task': 'Image Classification', 'Dataset': 'CIFAR-100',
-                         'Metrics': {'Top 1 Accuracy': kd_acc if kd else unix_acc}}]}
+    return {
+        'Name':
+        f'unixkd_{name}',
+        'In Collection':
+        'UNIXKD',
+        'Config':
+        f'{BASE}/{name}.py',
+        'Metadata':
+        meta,
+        'Results': [{
+            'Task': 'Image Classification',
+            'Dataset': 'CIFAR-100',
+            'Metrics': {
+                'Top 1 Accuracy': kd_acc if kd else unix_acc
+            }
+        }]
+    }
 
 
 def build() -> GeneratedFiles:
@@ -127,9 +163,13 @@ def build() -> GeneratedFiles:
             name = f'{teacher}_{student}{"_kd" if kd else ""}.py'
             files.add(name, wrap_comments(pair_config(teacher, student, kd)))
             models.append(record(teacher, student, kd))
-    files.add_yaml('metafile.yml', {'Collections': [COLLECTION], 'Models': models},
-                   comment='# the UNIXKD configs of this folder, their teacher/student, the '
-                   'published CIFAR-100 top-1 and\n# computation (mmkd.utils.load_metafile)\n')
+    files.add_yaml(
+        'metafile.yml', {
+            'Collections': [COLLECTION],
+            'Models': models
+        },
+        comment='# the UNIXKD configs of this folder, their teacher/student, the '
+        'published CIFAR-100 top-1 and\n# computation (mmkd.utils.load_metafile)\n')
     return files
 
 

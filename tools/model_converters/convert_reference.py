@@ -40,7 +40,8 @@ from mmkd.utils.cli import user_errors_as_messages
 
 
 # -------------------------------------------------------------------- suggestions
-def suggest_configs(weights: Mapping[str, Any], layout: Union[str, ReferenceLayout],
+def suggest_configs(weights: Mapping[str, Any],
+                    layout: Union[str, ReferenceLayout],
                     search_dirs: Optional[Sequence[str]] = None,
                     limit: int = 3) -> Tuple[List[str], List[str]]:
     """Model configs the reference ``weights`` would convert into exactly.
@@ -87,8 +88,7 @@ def _num_classes(weights: Mapping[str, Any]) -> Optional[int]:
     return None
 
 
-def suggestion_hint(checkpoint: Any, weights: Mapping[str, Any],
-                    layout: ReferenceLayout) -> str:
+def suggestion_hint(checkpoint: Any, weights: Mapping[str, Any], layout: ReferenceLayout) -> str:
     """What to tell a user whose checkpoint did not fit: the right layout/config if found."""
     guess = detect_layout(checkpoint)
     parts = []
@@ -119,26 +119,30 @@ def parse_args(argv=None):
         epilog='Layouts: ' + '; '.join(f'{n}: {lay.description}' for n, lay in LAYOUTS.items()))
     parser.add_argument('src', help='the reference checkpoint')
     parser.add_argument('dst', help='where to write the mmkd checkpoint')
-    parser.add_argument('--layout', required=True, choices=list(LAYOUTS),
-                        help='which code base saved SRC')
-    parser.add_argument('--config', required=True,
-                        help='mmkd config of the architecture (its `model` is the target)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings of the config, e.g. model.head.num_classes=10')
+    parser.add_argument(
+        '--layout', required=True, choices=list(LAYOUTS), help='which code base saved SRC')
+    parser.add_argument(
+        '--config',
+        required=True,
+        help='mmkd config of the architecture (its `model` is the target)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, e.g. model.head.num_classes=10')
     return parser.parse_args(argv)
 
 
 def convert(src: str, dst: str, layout: str, config: str, cfg_options=None) -> dict:
     """:func:`convert_checkpoint` with the CLI's config/layout suggestions on a mismatch."""
-    return convert_checkpoint(src, dst, layout, config, cfg_options=cfg_options,
-                              hint_fn=suggestion_hint)
+    return convert_checkpoint(
+        src, dst, layout, config, cfg_options=cfg_options, hint_fn=suggestion_hint)
 
 
 def main(argv=None):
     args = parse_args(argv)
     with user_errors_as_messages():
-        meta = convert(args.src, args.dst, args.layout, args.config,
-                       cfg_options=args.cfg_options)
+        meta = convert(args.src, args.dst, args.layout, args.config, cfg_options=args.cfg_options)
     notes = []
     if meta['dropped_keys']:
         notes.append(f"dropped {len(meta['dropped_keys'])} num_batches_tracked entries the "

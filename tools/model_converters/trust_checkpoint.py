@@ -33,8 +33,7 @@ from mmkd.utils.errors import CheckpointError
 FLAG = '--i-trust-this-file'
 _DROP = object()
 #: types torch's weights_only unpickler rebuilds without running foreign code
-_ATOMS = (bool, int, float, complex, str, bytes, type(None), torch.dtype, torch.device,
-          torch.Size)
+_ATOMS = (bool, int, float, complex, str, bytes, type(None), torch.dtype, torch.device, torch.Size)
 
 
 def _describe(obj: Any) -> str:
@@ -43,8 +42,8 @@ def _describe(obj: Any) -> str:
 
 
 def _key_ok(key: Any) -> bool:
-    return type(key) in (str, int, float, bool, type(None)) or (
-        type(key) is tuple and all(_key_ok(k) for k in key))
+    return type(key) in (str, int, float, bool, type(None)) or (type(key) is tuple
+                                                                and all(_key_ok(k) for k in key))
 
 
 def sanitize(obj: Any, path: str, dropped: List[str], changed: List[str]) -> Any:
@@ -157,8 +156,11 @@ def parse_args():
         'plain data. Loading SRC runs any code pickled in it: only for files you trust.')
     parser.add_argument('src', help='the checkpoint mmkd refused')
     parser.add_argument('dst', help='where to write the plain-data copy')
-    parser.add_argument(FLAG, dest='trust', action='store_true',
-                        help='confirm that you trust SRC (required; it is fully unpickled)')
+    parser.add_argument(
+        FLAG,
+        dest='trust',
+        action='store_true',
+        help='confirm that you trust SRC (required; it is fully unpickled)')
     return parser.parse_args()
 
 

@@ -21,8 +21,11 @@ train_pipeline = [
     # augmentation randomness from (seed, epoch, sample): exact resume, new crops every epoch
     dict(type='SeedAugmentation'),
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.1, 1.0),
-         aspect_ratio_range=(0.8, 1.25)),
+    dict(
+        type='RandomResizedCrop',
+        scale=224,
+        crop_ratio_range=(0.1, 1.0),
+        aspect_ratio_range=(0.8, 1.25)),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]

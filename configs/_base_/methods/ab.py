@@ -3,8 +3,8 @@
 # pre-activation stage maps; the main stage is CE 1 alone (the reference's loss_kd = 0, its -b 1
 # unused).
 _base_ = [
-    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
-    '../default_runtime.py', '../distill_runtime.py'
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py', '../default_runtime.py',
+    '../distill_runtime.py'
 ]
 model = dict(
     type='SingleTeacherDistiller',

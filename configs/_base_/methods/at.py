@@ -1,8 +1,8 @@
 # AT in SemCKD's convention: CE 1 + KD 1 + 1000 * AT (RepDistiller/SemCKD
 # scripts/run_cifar_distill.sh).
 _base_ = [
-    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
-    '../default_runtime.py', '../distill_runtime.py'
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py', '../default_runtime.py',
+    '../distill_runtime.py'
 ]
 model = dict(
     type='SingleTeacherDistiller',

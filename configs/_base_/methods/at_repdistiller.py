@@ -1,8 +1,8 @@
 # AT in RepDistiller's convention: CE 1 + 1000 * AT, no KD term (RepDistiller/SemCKD
 # scripts/run_cifar_distill.sh).
 _base_ = [
-    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
-    '../default_runtime.py', '../distill_runtime.py'
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py', '../default_runtime.py',
+    '../distill_runtime.py'
 ]
 model = dict(
     type='SingleTeacherDistiller',

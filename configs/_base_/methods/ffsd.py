@@ -9,8 +9,8 @@
 # leader, decoder_student2, decoder_leader (see docs/ffsd.md).
 # Arch configs set model.student / model.leader / model.fusion / model.decoder.
 _base_ = [
-    '../datasets/cifar100_ffsd.py', '../schedules/ffsd_cifar_sgd_299e.py',
-    '../default_runtime.py', './ffsd_core.py'
+    '../datasets/cifar100_ffsd.py', '../schedules/ffsd_cifar_sgd_299e.py', '../default_runtime.py',
+    './ffsd_core.py'
 ]
 model = dict(fusion=dict(spatial=8))  # AvgPool(8) over the 8x8 deepest CIFAR maps
 # every network's top-1; accuracy/top1 (save_best) is the leader's. The reference keeps the

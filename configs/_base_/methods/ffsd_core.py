@@ -16,10 +16,9 @@ model = dict(
     fusion=dict(type='FFSDFusionModule'),  # spatial: the method bases (8 CIFAR, 7 ImageNet)
 )
 custom_hooks = [
-    dict(type='DistillationEpochHook'),   # the epoch of the lambda warm-up
-    dict(type='StudentCheckpointHook'),   # student_last.pth / student_best.pth: the leader
+    dict(type='DistillationEpochHook'),  # the epoch of the lambda warm-up
+    dict(type='StudentCheckpointHook'),  # student_last.pth / student_best.pth: the leader
 ]
 # distributed: every part on its own DDP (mmkd/engine/online_ddp.py)
 model_wrapper_cfg = dict(
-    type='MMSeparateDistributedDataParallel', broadcast_buffers=False,
-    find_unused_parameters=False)
+    type='MMSeparateDistributedDataParallel', broadcast_buffers=False, find_unused_parameters=False)

@@ -2,8 +2,8 @@
 # (SemCKD's default `--hint_layer 1`; RepDistiller/SemCKD distiller_zoo/FitNet.py, models/util.py
 # ConvReg).
 _base_ = [
-    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
-    '../default_runtime.py', '../distill_runtime.py'
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py', '../default_runtime.py',
+    '../distill_runtime.py'
 ]
 model = dict(
     type='SingleTeacherDistiller',

@@ -2,14 +2,14 @@
 # (RepDistiller's default `--hint_layer 2`), no KD term (RepDistiller/SemCKD
 # distiller_zoo/FitNet.py, models/util.py ConvReg).
 _base_ = [
-    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
-    '../default_runtime.py', '../distill_runtime.py'
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py', '../default_runtime.py',
+    '../distill_runtime.py'
 ]
 model = dict(
     type='SingleTeacherDistiller',
     student_loss_weight=1.0,
     distill_losses=dict(
         fitnet=dict(
-            type='FitNetLoss', loss_weight=100.0, source=2,
-            connector=dict(type='ConvRegConnector'))),
+            type='FitNetLoss', loss_weight=100.0, source=2, connector=dict(
+                type='ConvRegConnector'))),
 )

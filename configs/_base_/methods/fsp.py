@@ -2,8 +2,8 @@
 # epochs train the student's feature layers on the FSP matrices of consecutive stages (stem
 # included); the main stage is CE 1 alone (the reference's loss_kd = 0). Needs equal channel counts.
 _base_ = [
-    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
-    '../default_runtime.py', '../distill_runtime.py'
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py', '../default_runtime.py',
+    '../distill_runtime.py'
 ]
 model = dict(
     type='SingleTeacherDistiller',

@@ -3,17 +3,16 @@
 # teacher's last stage map; then CE 1 + 200 * FT (translated student factor vs the frozen
 # paraphraser's teacher factor, L1), no KD term.
 _base_ = [
-    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
-    '../default_runtime.py', '../distill_runtime.py'
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py', '../default_runtime.py',
+    '../distill_runtime.py'
 ]
 model = dict(
     type='SingleTeacherDistiller',
     student_loss_weight=1.0,
     init_epochs=30,
     distill_losses=dict(
-        ft=dict(
-            type='FTLoss', loss_weight=200.0, stage='both',
-            connector=dict(type='FTConnector'))),
+        ft=dict(type='FTLoss', loss_weight=200.0, stage='both', connector=dict(
+            type='FTConnector'))),
 )
 # 30 initialisation epochs, then the 240-epoch recipe: 270 epochs, decays shifted by 30
 train_cfg = dict(max_epochs=270)

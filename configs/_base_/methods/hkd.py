@@ -3,13 +3,13 @@
 # scripts/run_cifar_distill.sh). Layer weights 100/1/1 reproduce the reference's never-applied
 # decay.
 _base_ = [
-    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
-    '../default_runtime.py', '../distill_runtime.py'
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py', '../default_runtime.py',
+    '../distill_runtime.py'
 ]
 model = dict(
     type='SingleTeacherDistiller',
     student_loss_weight=1.0,
     distill_losses=dict(
-        kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0),
-        hkd=dict(type='HKDLoss', loss_weight=1.0)),
+        kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0), hkd=dict(type='HKDLoss',
+                                                                   loss_weight=1.0)),
 )

@@ -7,8 +7,8 @@
 # and student_last/best.pth are the plain student (branches dropped). Pair configs set student,
 # teacher and teacher_ckpt (a trained HSAKD teacher, configs/hsakd/teachers/).
 _base_ = [
-    '../datasets/cifar100_bs64.py', '../schedules/hsakd_cifar_sgd_240e.py',
-    '../default_runtime.py', '../distill_runtime.py'
+    '../datasets/cifar100_bs64.py', '../schedules/hsakd_cifar_sgd_240e.py', '../default_runtime.py',
+    '../distill_runtime.py'
 ]
 model = dict(
     type='HSAKDDistiller',

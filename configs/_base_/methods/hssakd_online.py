@@ -15,8 +15,7 @@
 # student_last.pth use (the plain classifier of that peer, branches dropped).
 # Arch configs set `model.peer` (and lr 0.01 for MobileNetV2/ShuffleV1/ShuffleV2).
 _base_ = [
-    '../datasets/cifar100_bs64.py', '../schedules/hsakd_cifar_sgd_240e.py',
-    '../default_runtime.py'
+    '../datasets/cifar100_bs64.py', '../schedules/hsakd_cifar_sgd_240e.py', '../default_runtime.py'
 ]
 model = dict(
     type='HSSAKDOnlineDistiller',
@@ -31,17 +30,16 @@ model = dict(
 optim_wrapper = {
     '_delete_': True,
     'constructor': 'OnlinePartsOptimWrapperConstructor',
-    'peer*': dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4,
-                                 nesterov=True)),
+    'peer*':
+    dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True)),
 }
 val_evaluator = dict(type='PeerAccuracy', topk=(1, 5))
 test_evaluator = val_evaluator
 custom_hooks = [
-    dict(type='DistillationEpochHook'),   # epoch-dependent settings (none in HSSAKD; harmless)
-    dict(type='PeerSelectionHook'),       # the better peer after every validation
-    dict(type='StudentCheckpointHook'),   # student_last.pth / student_best.pth (the better peer)
+    dict(type='DistillationEpochHook'),  # epoch-dependent settings (none in HSSAKD; harmless)
+    dict(type='PeerSelectionHook'),  # the better peer after every validation
+    dict(type='StudentCheckpointHook'),  # student_last.pth / student_best.pth (the better peer)
 ]
 # distributed: every peer on its own DDP (mmkd/engine/online_ddp.py)
 model_wrapper_cfg = dict(
-    type='MMSeparateDistributedDataParallel', broadcast_buffers=False,
-    find_unused_parameters=False)
+    type='MMSeparateDistributedDataParallel', broadcast_buffers=False, find_unused_parameters=False)

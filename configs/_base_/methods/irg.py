@@ -1,8 +1,8 @@
 # IRG in SemCKD's convention: CE 1 + KD 1 + 0.005 * IRG on the pooled embedding
 # (SemCKD distiller_zoo/IRG.py).
 _base_ = [
-    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
-    '../default_runtime.py', '../distill_runtime.py'
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py', '../default_runtime.py',
+    '../distill_runtime.py'
 ]
 model = dict(
     type='SingleTeacherDistiller',

@@ -2,8 +2,8 @@
 # (RepDistiller/SemCKD helper/loops.py train_distill, scripts/run_cifar_distill.sh: `-r 1 -a 1`).
 # Pair configs set student/teacher.
 _base_ = [
-    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
-    '../default_runtime.py', '../distill_runtime.py'
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py', '../default_runtime.py',
+    '../distill_runtime.py'
 ]
 model = dict(
     type='SingleTeacherDistiller',

@@ -12,6 +12,6 @@ model = dict(
     type='SingleTeacherDistiller',
     student_loss_weight=0.05,
     distill_losses=dict(
-        kd=dict(type='TfKDLoss', alpha=0.95, tau=20.0, multiplier=1.0,
-                reduction='elementwise_mean')),
+        kd=dict(
+            type='TfKDLoss', alpha=0.95, tau=20.0, multiplier=1.0, reduction='elementwise_mean')),
 )

@@ -8,8 +8,8 @@
 # drop_last, SGD 0.9 / wd 5e-4, lr 0.05 (0.01 for MobileNetV2/ShuffleNet students, set in the
 # pair configs), x0.1 at 150/180/210, seed 0. Pair configs set student, teacher, teacher_ckpt.
 _base_ = [
-    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
-    '../default_runtime.py', '../distill_runtime.py'
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py', '../default_runtime.py',
+    '../distill_runtime.py'
 ]
 model = dict(
     type='UNIXKDDistiller',

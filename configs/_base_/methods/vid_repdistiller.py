@@ -1,8 +1,8 @@
 # VID in RepDistiller's convention: CE 1 + 1 * VID, no KD term (RepDistiller/SemCKD
 # distiller_zoo/VID.py).
 _base_ = [
-    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py',
-    '../default_runtime.py', '../distill_runtime.py'
+    '../datasets/cifar100_bs64.py', '../schedules/cifar100_sgd_240e.py', '../default_runtime.py',
+    '../distill_runtime.py'
 ]
 model = dict(
     type='SingleTeacherDistiller',

@@ -12,6 +12,10 @@ model = dict(
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
         # reference: classifier weight kaiming_normal (fan_in, gain sqrt(2)), bias 0
         init_cfg=dict(
-            type='Kaiming', layer='Linear', mode='fan_in', nonlinearity='relu',
-            distribution='normal', bias=0),
+            type='Kaiming',
+            layer='Linear',
+            mode='fan_in',
+            nonlinearity='relu',
+            distribution='normal',
+            bias=0),
     ))

@@ -10,8 +10,7 @@ optim_wrapper = {
     'student*': dict(optimizer=_sgd),
     'leader': dict(optimizer=_sgd),
     'fusion': dict(optimizer=dict(_sgd, weight_decay=1e-5)),
-    'decoder_*': dict(optimizer=dict(type='Adam', lr=1e-3, betas=(0.9, 0.999),
-                                     weight_decay=1e-4)),
+    'decoder_*': dict(optimizer=dict(type='Adam', lr=1e-3, betas=(0.9, 0.999), weight_decay=1e-4)),
 }
 # one list shared by every part (param_scheduler = dict(<part>=[...], ...) sets them per part)
 param_scheduler = dict(type='MultiStepLR', by_epoch=True, milestones=[150, 225], gamma=0.1)

@@ -17,21 +17,32 @@ optim_wrapper = {
     'student*': dict(optimizer=_sgd),
     'leader': dict(optimizer=_sgd),
     'fusion': dict(optimizer=dict(_sgd, weight_decay=1e-5)),
-    'decoder_*': dict(optimizer=dict(type='Adam', lr=1e-3, betas=(0.9, 0.999),
-                                     weight_decay=1e-4)),
+    'decoder_*': dict(optimizer=dict(type='Adam', lr=1e-3, betas=(0.9, 0.999), weight_decay=1e-4)),
 }
 _network_lr = [
     # the reference's len_epoch = 1281167 // 256; the loader yields 5005 batches of 256
-    dict(type='FFSDWarmupLR', warmup_epochs=5, reference_epoch_length=5004, by_epoch=True,
-         convert_to_iter_based=True),
-    dict(type='MultiStepLR', milestones=[29, 59, 79], gamma=0.1, by_epoch=True,
-         convert_to_iter_based=True),
+    dict(
+        type='FFSDWarmupLR',
+        warmup_epochs=5,
+        reference_epoch_length=5004,
+        by_epoch=True,
+        convert_to_iter_based=True),
+    dict(
+        type='MultiStepLR',
+        milestones=[29, 59, 79],
+        gamma=0.1,
+        by_epoch=True,
+        convert_to_iter_based=True),
 ]
 _decoder_lr = [dict(type='MultiStepLR', milestones=[30, 60, 80], gamma=0.1, by_epoch=True)]
 # keyed by part (mmengine OptimWrapperDict): the two common students of model_num=2
 param_scheduler = dict(
-    student1=_network_lr, student2=_network_lr, fusion=_network_lr, leader=_network_lr,
-    decoder_student2=_decoder_lr, decoder_leader=_decoder_lr)
+    student1=_network_lr,
+    student2=_network_lr,
+    fusion=_network_lr,
+    leader=_network_lr,
+    decoder_student2=_decoder_lr,
+    decoder_leader=_decoder_lr)
 train_cfg = dict(by_epoch=True, max_epochs=89, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()

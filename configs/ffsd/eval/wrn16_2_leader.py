@@ -3,8 +3,10 @@
 # converted reference leaders (tools/model_converters/convert_reference.py --layout ffsd).
 # Training it alone is the vanilla baseline of the architecture with FFSD's single-network recipe
 # (SGD lr 0.1 Nesterov wd 1e-4, x0.1 at 150/225, 299 epochs, batch 128).
-_base_ = ['../../_base_/models/ffsd/wrn16_2_leader.py', '../../_base_/datasets/cifar100_ffsd.py',
-          '../../_base_/default_runtime.py']
+_base_ = [
+    '../../_base_/models/ffsd/wrn16_2_leader.py', '../../_base_/datasets/cifar100_ffsd.py',
+    '../../_base_/default_runtime.py'
+]
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4, nesterov=True))
 param_scheduler = dict(type='MultiStepLR', by_epoch=True, milestones=[150, 225], gamma=0.1)

@@ -1,5 +1,7 @@
-_base_ = ['../../_base_/datasets/stl10_32px_bs64.py',
-          '../../_base_/schedules/linear_eval_sgd_100e.py', '../../_base_/default_runtime.py']
+_base_ = [
+    '../../_base_/datasets/stl10_32px_bs64.py', '../../_base_/schedules/linear_eval_sgd_100e.py',
+    '../../_base_/default_runtime.py'
+]
 # HSAKD linear evaluation, CIFAR-100 -> STL-10 (HSAKD eval_rep.py): the MobileNetV2 student
 # distilled from VGG13 (configs/hsakd/vgg13_mobilenetv2.py), frozen, in eval mode; a new
 # Linear(1280, 10) on its pooled features is trained at 32×32. Published: 74.66 top-1.

@@ -1,5 +1,7 @@
-_base_ = ['../../_base_/datasets/tinyimagenet_32px_bs64.py',
-          '../../_base_/schedules/linear_eval_sgd_100e.py', '../../_base_/default_runtime.py']
+_base_ = [
+    '../../_base_/datasets/tinyimagenet_32px_bs64.py',
+    '../../_base_/schedules/linear_eval_sgd_100e.py', '../../_base_/default_runtime.py'
+]
 # HSAKD linear evaluation, CIFAR-100 -> Tiny-ImageNet (HSAKD eval_rep.py): the MobileNetV2
 # student distilled from VGG13 (configs/hsakd/vgg13_mobilenetv2.py), frozen, in eval mode; a new
 # Linear(1280, 200) on its pooled features is trained at 32×32. Published: 42.57 top-1.

@@ -26,17 +26,16 @@ model = dict(
 optim_wrapper = {
     '_delete_': True,
     'constructor': 'OnlinePartsOptimWrapperConstructor',
-    'peer*': dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4,
-                                 nesterov=False)),
+    'peer*':
+    dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4, nesterov=False)),
 }
 val_evaluator = dict(type='PeerAccuracy', topk=(1, 5))
 test_evaluator = val_evaluator
 custom_hooks = [
     dict(type='DistillationEpochHook'),
-    dict(type='PeerSelectionHook'),       # the better peer after every validation
-    dict(type='StudentCheckpointHook'),   # student_last.pth / student_best.pth (the better peer)
+    dict(type='PeerSelectionHook'),  # the better peer after every validation
+    dict(type='StudentCheckpointHook'),  # student_last.pth / student_best.pth (the better peer)
 ]
 # distributed: every peer on its own DDP (mmkd/engine/online_ddp.py)
 model_wrapper_cfg = dict(
-    type='MMSeparateDistributedDataParallel', broadcast_buffers=False,
-    find_unused_parameters=False)
+    type='MMSeparateDistributedDataParallel', broadcast_buffers=False, find_unused_parameters=False)

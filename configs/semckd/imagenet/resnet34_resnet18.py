@@ -22,7 +22,8 @@ model = dict(
     distill_losses=dict(
         kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0),  # -a 1, --kd_T 4
         semckd=dict(
-            type='SemCKDLoss', loss_weight=50.0,  # -b 50
+            type='SemCKDLoss',
+            loss_weight=50.0,  # -b 50
             # SelfA's key/query MLPs take the per-GPU batch as input width (256 / 8 GPUs = 32:
             # 32 -> 16 -> 8); must equal train_dataloader.batch_size
             connector=dict(type='SelfAttentionConnector', batch_size=32))),

@@ -4,6 +4,8 @@
 #   the Tf-KD recipe (main.py, train_kd.py).
 # Keeps the checkpoints of epochs [1, 50, 51] and the best one in
 #   work_dirs/tfkd/baselines/densenet121_cifar100/keep/ (the De-KD and Tf-KD_self teachers).
-_base_ = ['../../_base_/models/densenet121.py', '../../_base_/datasets/cifar100_tfkd.py',
-          '../../_base_/schedules/tfkd_200e.py', '../../_base_/tfkd_runtime.py']
+_base_ = [
+    '../../_base_/models/densenet121.py', '../../_base_/datasets/cifar100_tfkd.py',
+    '../../_base_/schedules/tfkd_200e.py', '../../_base_/tfkd_runtime.py'
+]
 custom_hooks = [dict(type='KeepCheckpointsHook', epochs=[1, 50, 51], best=True)]

@@ -4,8 +4,10 @@
 #   the Tf-KD recipe (main.py, train_kd.py).
 # Keeps the checkpoints of epochs [1, 50, 51] and the best one in
 #   work_dirs/tfkd/baselines/googlenet_cifar100/keep/ (the De-KD and Tf-KD_self teachers).
-_base_ = ['../../_base_/models/googlenet.py', '../../_base_/datasets/cifar100_tfkd.py',
-          '../../_base_/schedules/tfkd_200e.py', '../../_base_/tfkd_runtime.py']
+_base_ = [
+    '../../_base_/models/googlenet.py', '../../_base_/datasets/cifar100_tfkd.py',
+    '../../_base_/schedules/tfkd_200e.py', '../../_base_/tfkd_runtime.py'
+]
 train_dataloader = dict(batch_size=64)
 optim_wrapper = dict(optimizer=dict(lr=0.05))  # 0.1 * 64/128
 custom_hooks = [dict(type='KeepCheckpointsHook', epochs=[1, 50, 51], best=True)]

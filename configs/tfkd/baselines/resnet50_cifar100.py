@@ -5,8 +5,10 @@
 # Keeps the checkpoints of epochs [1, 50, 51] and the best one in
 #   work_dirs/tfkd/baselines/resnet50_cifar100/keep/ (the De-KD and Tf-KD_self teachers).
 # init='tfkd': the Tf-KD copy of this network keeps PyTorch's default init.
-_base_ = ['../../_base_/models/resnet50.py', '../../_base_/datasets/cifar100_tfkd.py',
-          '../../_base_/schedules/tfkd_200e.py', '../../_base_/tfkd_runtime.py']
+_base_ = [
+    '../../_base_/models/resnet50.py', '../../_base_/datasets/cifar100_tfkd.py',
+    '../../_base_/schedules/tfkd_200e.py', '../../_base_/tfkd_runtime.py'
+]
 model = dict(backbone=dict(init='tfkd'))
 train_dataloader = dict(batch_size=64)
 optim_wrapper = dict(optimizer=dict(lr=0.05))  # 0.1 * 64/128

@@ -7,8 +7,10 @@
 # variant='paper' (the paper's Eq. 9; the author says Tiny-ImageNet and ImageNet soften both sides,
 #   reference issue #3): (1 - alpha)*CE + alpha*m*T^2*KL(softmax(P/T) || softmax(z/T)), KL averaged
 #   over the N*K elements. The reference code's form is shufflenetv2_reg.py.
-_base_ = ['../../_base_/models/shufflenetv2_tfkd.py', '../../_base_/datasets/tiny_imagenet_tfkd.py',
-          '../../_base_/schedules/tfkd_200e.py', '../../_base_/tfkd_runtime.py']
+_base_ = [
+    '../../_base_/models/shufflenetv2_tfkd.py', '../../_base_/datasets/tiny_imagenet_tfkd.py',
+    '../../_base_/schedules/tfkd_200e.py', '../../_base_/tfkd_runtime.py'
+]
 model = dict(
     head=dict(
         num_classes=200,

@@ -156,8 +156,9 @@ class BestCheckpointGuardHook(Hook):
 
     @staticmethod
     def _remove_superseded_best(runner, hook: CheckpointHook) -> None:
-        current = {runner.message_hub.get_info('best_ckpt')} | {
-            runner.message_hub.get_info(f'best_ckpt_{k}') for k in hook.key_indicators}
+        current = {runner.message_hub.get_info('best_ckpt')
+                   } | {runner.message_hub.get_info(f'best_ckpt_{k}')
+                        for k in hook.key_indicators}
         current = {osp.abspath(p) for p in current if p}
         if not current or not all(osp.isfile(p) for p in current):
             return  # keep every best file until the one the run records exists again
@@ -181,8 +182,8 @@ class BestCheckpointGuardHook(Hook):
             return
         if hasattr(loop, '_decide_current_val_interval'):
             loop._decide_current_val_interval()
-        due = epoch >= loop.val_begin and (epoch % loop.val_interval == 0 or
-                                           epoch == loop.max_epochs)
+        due = epoch >= loop.val_begin and (epoch % loop.val_interval == 0
+                                           or epoch == loop.max_epochs)
         if not due or runner.message_hub.get_info(VALIDATED_KEY) == epoch:
             return
         runner.logger.info(f'Epoch {epoch} was resumed without a record of its validation '

@@ -75,6 +75,8 @@ class CompileNetworksHook(Hook):
             backbone = getattr(net, 'backbone', net)
             for method in ('forward_features', 'forward'):
                 if hasattr(backbone, method):
-                    setattr(backbone, method, compiled_or_eager(
-                        getattr(backbone, method), f'{name}.{method}', **self.compile_kwargs))
+                    setattr(
+                        backbone, method,
+                        compiled_or_eager(
+                            getattr(backbone, method), f'{name}.{method}', **self.compile_kwargs))
         self._done = True

@@ -82,9 +82,11 @@ class KeepCheckpointsHook(Hook):
             if is_main_process():
                 atomic_copy(last, osp.join(self.folder(runner), name))
         else:  # CheckpointHook did not save this epoch (interval > 1)
-            runner.save_checkpoint(self.folder(runner), name,
-                                   save_optimizer=self.save_optimizer,
-                                   save_param_scheduler=self.save_optimizer)
+            runner.save_checkpoint(
+                self.folder(runner),
+                name,
+                save_optimizer=self.save_optimizer,
+                save_param_scheduler=self.save_optimizer)
         runner.logger.info(f'KeepCheckpointsHook: kept {osp.join(self.folder(runner), name)}')
 
     def after_val_epoch(self, runner, metrics=None) -> None:

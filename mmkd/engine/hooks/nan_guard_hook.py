@@ -50,8 +50,8 @@ class NaNGuardHook(Hook):
         if names != self._names:  # first iteration, or another stage with other terms
             self._check(runner)
             self._names = names
-        values = torch.stack([torch.as_tensor(v).detach().float().reshape(())
-                              for v in terms.values()])
+        values = torch.stack(
+            [torch.as_tensor(v).detach().float().reshape(()) for v in terms.values()])
         if self._first_bad is None:
             self._first_bad = torch.full_like(values, -1)
             self._bad_value = torch.zeros_like(values)
@@ -72,8 +72,9 @@ class NaNGuardHook(Hook):
             return
         bad_value = self._bad_value.tolist()
         iteration = int(min(i for i in first_bad if i >= 0))
-        bad = [f'{name}={value}' for name, i, value in zip(self._names, first_bad, bad_value)
-               if i >= 0]
+        bad = [
+            f'{name}={value}' for name, i, value in zip(self._names, first_bad, bad_value) if i >= 0
+        ]
         last = runner.message_hub.get_info('last_ckpt')
         where = (f'the last good checkpoint is {last} (resume from it with --resume)'
                  if last else 'no checkpoint had been written yet')

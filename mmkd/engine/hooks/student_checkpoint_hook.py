@@ -51,8 +51,11 @@ class StudentCheckpointHook(Hook):
         return self._sources
 
     def _write(self, runner, name: str, source: str, state: dict, epoch: int, it: int) -> None:
-        meta = dict(epoch=epoch, iter=it, source_checkpoint=source,
-                    dataset_meta=getattr(runner.train_dataloader.dataset, 'metainfo', None))
+        meta = dict(
+            epoch=epoch,
+            iter=it,
+            source_checkpoint=source,
+            dataset_meta=getattr(runner.train_dataloader.dataset, 'metainfo', None))
         atomic_torch_save(dict(meta=meta, state_dict=state), self._path(runner, name))
         self._load_sources(runner)[name] = source
 

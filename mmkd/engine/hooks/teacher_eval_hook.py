@@ -34,5 +34,5 @@ class TeacherEvalHook(Hook):
         model.train(was_training)
         metrics = {f'teacher/{k}': v for k, v in metrics.items()}
         runner.message_hub.update_info('teacher_metrics', metrics)
-        runner.logger.info('Teacher (measured once): ' +
-                           '  '.join(f'{k}: {v:.2f}' for k, v in metrics.items()))
+        runner.logger.info('Teacher (measured once): ' + '  '.join(f'{k}: {v:.2f}'
+                                                                   for k, v in metrics.items()))

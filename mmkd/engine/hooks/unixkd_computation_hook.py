@@ -45,11 +45,15 @@ class UNIXKDComputationHook(Hook):
         text = (f"UNIXKD epoch {runner.epoch + 1}: {summary['samples']} samples, "
                 f"{summary['teacher_forwards']} teacher forwards, "
                 f"{summary['teacher_forwards_saved']} saved")
-        scalars = dict(teacher_forwards=summary['teacher_forwards'],
-                       teacher_forwards_saved=summary['teacher_forwards_saved'])
+        scalars = dict(
+            teacher_forwards=summary['teacher_forwards'],
+            teacher_forwards_saved=summary['teacher_forwards_saved'])
         if 'computation' in summary:
             text += f"; computation {100 * summary['computation']:.2f}% of conventional KD"
             scalars['computation'] = summary['computation']
         runner.logger.info(text + '.')
-        runner.visualizer.add_scalars({f'unix_epoch/{k}': v for k, v in scalars.items()},
+        runner.visualizer.add_scalars({
+            f'unix_epoch/{k}': v
+            for k, v in scalars.items()
+        },
                                       step=runner.epoch + 1)

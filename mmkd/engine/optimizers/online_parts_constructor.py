@@ -65,8 +65,7 @@ def match_part_entries(part_names, entry_names) -> Dict[str, str]:
         if part in entry_names:
             chosen[part] = part
             continue
-        patterns = [e for e in entry_names if e not in part_names and fnmatch.fnmatchcase(
-            part, e)]
+        patterns = [e for e in entry_names if e not in part_names and fnmatch.fnmatchcase(part, e)]
         if len(patterns) == 1:
             chosen[part] = patterns[0]
         elif len(patterns) > 1:
@@ -125,8 +124,8 @@ class OnlinePartsOptimWrapperConstructor:
             if not any(p.requires_grad for p in module.parameters()):
                 raise ConfigError(f'Online part {name!r} has no trainable parameters; it cannot '
                                   'have an optimizer.')
-            builder = ROOT_CONSTRUCTORS.build(dict(
-                type=constructor, optim_wrapper_cfg=entry, paramwise_cfg=paramwise))
+            builder = ROOT_CONSTRUCTORS.build(
+                dict(type=constructor, optim_wrapper_cfg=entry, paramwise_cfg=paramwise))
             wrappers[name] = builder(module)
         return OptimWrapperDict(**wrappers)
 

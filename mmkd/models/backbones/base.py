@@ -80,8 +80,7 @@ class BaseBackbone(BaseModule):
         if not -n <= index < n:
             raise ValueError(
                 f'{type(self).__name__}: out_indices contains {index}, but this backbone produces '
-                f'{n} outputs (valid indices: 0..{n - 1}, or -{n}..-1); '
-                + self.describe_outputs())
+                f'{n} outputs (valid indices: 0..{n - 1}, or -{n}..-1); ' + self.describe_outputs())
         return index % n
 
     def describe_outputs(self) -> str:

@@ -45,9 +45,8 @@ class DenseLayer(nn.Module):
         inner = 4 * growth_rate
         self.bottle_neck = nn.Sequential(
             nn.BatchNorm2d(in_channels), nn.ReLU(inplace=True),
-            nn.Conv2d(in_channels, inner, 1, bias=False),
-            nn.BatchNorm2d(inner), nn.ReLU(inplace=True),
-            nn.Conv2d(inner, growth_rate, 3, padding=1, bias=False))
+            nn.Conv2d(in_channels, inner, 1, bias=False), nn.BatchNorm2d(inner),
+            nn.ReLU(inplace=True), nn.Conv2d(inner, growth_rate, 3, padding=1, bias=False))
 
     def forward(self, x):
         return torch.cat([x, self.bottle_neck(x)], 1)

@@ -24,17 +24,19 @@ from .base import BackboneFeatures, BaseBackbone
 from .ffsd_init import ffsd_reference_init
 
 #: (n1x1, n3x3red, n3x3, n5x5red, n5x5, pool_planes) of a3, b3, a4, b4, c4, d4, e4, a5, b5
-INCEPTION_CFG = [
-    ('a3', 64, 96, 128, 16, 32, 32), ('b3', 128, 128, 192, 32, 96, 64),
-    ('a4', 192, 96, 208, 16, 48, 64), ('b4', 160, 112, 224, 24, 64, 64),
-    ('c4', 128, 128, 256, 24, 64, 64), ('d4', 112, 144, 288, 32, 64, 64),
-    ('e4', 256, 160, 320, 32, 128, 128), ('a5', 256, 160, 320, 32, 128, 128),
-    ('b5', 384, 192, 384, 48, 128, 128)]
+INCEPTION_CFG = [('a3', 64, 96, 128, 16, 32, 32), ('b3', 128, 128, 192, 32, 96, 64),
+                 ('a4', 192, 96, 208, 16, 48, 64), ('b4', 160, 112, 224, 24, 64, 64),
+                 ('c4', 128, 128, 256, 24, 64, 64), ('d4', 112, 144, 288, 32, 64, 64),
+                 ('e4', 256, 160, 320, 32, 128, 128), ('a5', 256, 160, 320, 32, 128, 128),
+                 ('b5', 384, 192, 384, 48, 128, 128)]
 
 
 def _conv_bn_relu(in_planes: int, out_planes: int, kernel: int) -> list:
-    return [nn.Conv2d(in_planes, out_planes, kernel, padding=kernel // 2),
-            nn.BatchNorm2d(out_planes), nn.ReLU()]
+    return [
+        nn.Conv2d(in_planes, out_planes, kernel, padding=kernel // 2),
+        nn.BatchNorm2d(out_planes),
+        nn.ReLU()
+    ]
 
 
 class FFSDInception(nn.Module):
@@ -48,13 +50,16 @@ class FFSDInception(nn.Module):
         self.branch5x5 = nn.Sequential(*_conv_bn_relu(in_planes, n5x5red, 1),
                                        *_conv_bn_relu(n5x5red, n5x5, 3),
                                        *_conv_bn_relu(n5x5, n5x5, 3))
-        self.branch_pool = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1),
-                                         *_conv_bn_relu(in_planes, pool_planes, 1))
+        self.branch_pool = nn.Sequential(
+            nn.MaxPool2d(3, stride=1, padding=1), *_conv_bn_relu(in_planes, pool_planes, 1))
         self.out_channels = n1x1 + n3x3 + n5x5 + pool_planes
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([self.branch1x1(x), self.branch3x3(x), self.branch5x5(x),
-                          self.branch_pool(x)], 1)
+        return torch.cat(
+            [self.branch1x1(x),
+             self.branch3x3(x),
+             self.branch5x5(x),
+             self.branch_pool(x)], 1)
 
 
 @MODELS.register_module()

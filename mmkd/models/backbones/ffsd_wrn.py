@@ -37,8 +37,7 @@ class FFSDWideBasic(nn.Module):
         self.conv2 = nn.Conv2d(planes, planes, 3, stride=stride, padding=1, bias=True)
         self.shortcut = nn.Sequential()
         if stride != 1 or in_planes != planes:
-            self.shortcut = nn.Sequential(nn.Conv2d(in_planes, planes, 1, stride=stride,
-                                                    bias=True))
+            self.shortcut = nn.Sequential(nn.Conv2d(in_planes, planes, 1, stride=stride, bias=True))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.dropout(self.conv1(F.relu(self.bn1(x))))

@@ -50,12 +50,19 @@ def _conv_bn_relu(in_ch: int, out_ch: int, kernel: int, eps: float = 1e-5) -> li
 class Inception(nn.Module):
     """Four-branch inception module: 1×1 | 1×1→3×3 | 1×1→3×3→3×3 | max-pool→1×1, concatenated."""
 
-    def __init__(self, in_ch: int, n1x1: int, n3x3_reduce: int, n3x3: int, n5x5_reduce: int,
-                 n5x5: int, pool_proj: int, bn_eps_quirk: bool = True):
+    def __init__(self,
+                 in_ch: int,
+                 n1x1: int,
+                 n3x3_reduce: int,
+                 n3x3: int,
+                 n5x5_reduce: int,
+                 n5x5: int,
+                 pool_proj: int,
+                 bn_eps_quirk: bool = True):
         super().__init__()
         self.b1 = nn.Sequential(*_conv_bn_relu(in_ch, n1x1, 1))
-        self.b2 = nn.Sequential(
-            *_conv_bn_relu(in_ch, n3x3_reduce, 1), *_conv_bn_relu(n3x3_reduce, n3x3, 3))
+        self.b2 = nn.Sequential(*_conv_bn_relu(in_ch, n3x3_reduce, 1),
+                                *_conv_bn_relu(n3x3_reduce, n3x3, 3))
         self.b3 = nn.Sequential(
             *_conv_bn_relu(in_ch, n5x5_reduce, 1),
             *_conv_bn_relu(n5x5_reduce, n5x5, 3, eps=float(n5x5) if bn_eps_quirk else 1e-5),
@@ -92,8 +99,8 @@ class GoogLeNetCifar(BaseBackbone):
         ('b5', (832, 384, 192, 384, 48, 128, 128)),
     ])
     #: modules run by each stage, in order ('maxpool' is the shared stride-2 pool)
-    stage_modules = (('a3', 'b3'), ('maxpool', 'a4', 'b4', 'c4', 'd4', 'e4'),
-                     ('maxpool', 'a5', 'b5'))
+    stage_modules = (('a3', 'b3'), ('maxpool', 'a4', 'b4', 'c4', 'd4', 'e4'), ('maxpool', 'a5',
+                                                                               'b5'))
 
     def __init__(self,
                  arch: str = 'googlenet',

@@ -37,7 +37,9 @@ from .base import BackboneFeatures, BaseBackbone
 from .wrn import conv_normal_fan_out_init
 
 
-def conv_bn_relu(in_channels: int, out_channels: int, kernel_size: int,
+def conv_bn_relu(in_channels: int,
+                 out_channels: int,
+                 kernel_size: int,
                  stride: int = 1) -> nn.Sequential:
     return nn.Sequential(
         nn.Conv2d(in_channels, out_channels, kernel_size, stride, kernel_size // 2, bias=False),

@@ -34,8 +34,11 @@ class MobileNetV2HSAKD(MobileNetV2Cifar):
                  stem_stride: int = 1,
                  out_indices: Sequence[int] = (-1, ),
                  init_cfg: Optional[dict] = None):
-        super().__init__(width_mult=width_mult, expand_ratio=expand_ratio,
-                         out_indices=out_indices, init_cfg=init_cfg)
+        super().__init__(
+            width_mult=width_mult,
+            expand_ratio=expand_ratio,
+            out_indices=out_indices,
+            init_cfg=init_cfg)
         self.stem_stride = stem_stride
         self.conv1 = conv_bn_relu(3, int(32 * width_mult), 3, stride=stem_stride)
         self.reference_init()

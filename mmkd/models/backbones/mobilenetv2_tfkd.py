@@ -58,13 +58,9 @@ class LinearBottleNeck(nn.Module):
         super().__init__()
         hidden = in_channels * t
         self.residual = nn.Sequential(
-            nn.Conv2d(in_channels, hidden, 1),
-            nn.BatchNorm2d(hidden),
-            nn.ReLU6(inplace=True),
+            nn.Conv2d(in_channels, hidden, 1), nn.BatchNorm2d(hidden), nn.ReLU6(inplace=True),
             nn.Conv2d(hidden, hidden, 3, stride=stride, padding=1, groups=hidden),
-            nn.BatchNorm2d(hidden),
-            nn.ReLU6(inplace=True),
-            nn.Conv2d(hidden, out_channels, 1),
+            nn.BatchNorm2d(hidden), nn.ReLU6(inplace=True), nn.Conv2d(hidden, out_channels, 1),
             nn.BatchNorm2d(out_channels))
         self.stride = stride
         self.in_channels = in_channels
@@ -105,8 +101,9 @@ class MobileNetV2TfKD(BaseBackbone):
             nn.Conv2d(3, 32, 1, padding=1), nn.BatchNorm2d(32), nn.ReLU6(inplace=True))
         in_ch = 32
         for i, (t, c, n, s) in enumerate(self.stage_settings):
-            blocks = [LinearBottleNeck(in_ch if j == 0 else c, c, s if j == 0 else 1, t)
-                      for j in range(n)]
+            blocks = [
+                LinearBottleNeck(in_ch if j == 0 else c, c, s if j == 0 else 1, t) for j in range(n)
+            ]
             # the reference's single-block stages (stage1, stage7) are bare blocks, not Sequentials
             stage = blocks[0] if i in (0, len(self.stage_settings) - 1) else nn.Sequential(*blocks)
             self.add_module(f'stage{i + 1}', stage)

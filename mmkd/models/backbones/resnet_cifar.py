@@ -82,8 +82,7 @@ class ResStage(nn.Sequential):
         return x, preact
 
 
-def make_res_stage(block, in_planes: int, planes: int, num_blocks: int,
-                   stride: int) -> ResStage:
+def make_res_stage(block, in_planes: int, planes: int, num_blocks: int, stride: int) -> ResStage:
     blocks = []
     for i in range(num_blocks):
         blocks.append(block(in_planes, planes, stride if i == 0 else 1))
@@ -174,5 +173,5 @@ class ResNetCifar(BaseBackbone):
             out, pre = layer(out)
             stages.append(out)
             preact_stages.append(pre)
-        return BackboneFeatures(stem=stem, stages=stages, final=out,
-                                preact_stages=preact_stages if preact else None)
+        return BackboneFeatures(
+            stem=stem, stages=stages, final=out, preact_stages=preact_stages if preact else None)

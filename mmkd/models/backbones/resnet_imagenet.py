@@ -127,5 +127,5 @@ class ResNetImageNet(BaseBackbone):
             out, pre = layer(out)
             stages.append(out)
             preact_stages.append(pre)
-        return BackboneFeatures(stem=stem, stages=stages, final=out,
-                                preact_stages=preact_stages if preact else None)
+        return BackboneFeatures(
+            stem=stem, stages=stages, final=out, preact_stages=preact_stages if preact else None)

@@ -43,7 +43,8 @@ def pytorch_default_init(module: nn.Module) -> None:
             m.reset_parameters()
 
 
-def convert_by_prefix(state_dict: Dict[str, torch.Tensor], classifier_prefix: str,
+def convert_by_prefix(state_dict: Dict[str, torch.Tensor],
+                      classifier_prefix: str,
                       backbone_prefix: str = 'backbone.') -> 'OrderedDict[str, torch.Tensor]':
     """Map a reference state_dict onto an mmkd ``ImageClassifier``.
 
@@ -180,5 +181,5 @@ class ResNetV2Cifar(BaseBackbone):
             out, pre = layer(out)
             stages.append(out)
             preact_stages.append(pre)
-        return BackboneFeatures(stem=stem, stages=stages, final=out,
-                                preact_stages=preact_stages if preact else None)
+        return BackboneFeatures(
+            stem=stem, stages=stages, final=out, preact_stages=preact_stages if preact else None)

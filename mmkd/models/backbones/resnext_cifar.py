@@ -135,5 +135,5 @@ class ResNeXtCifar(BaseBackbone):
             out, pre = layer(out)
             stages.append(out)
             preact_stages.append(pre)
-        return BackboneFeatures(stem=stem, stages=stages, final=out,
-                                preact_stages=preact_stages if preact else None)
+        return BackboneFeatures(
+            stem=stem, stages=stages, final=out, preact_stages=preact_stages if preact else None)

@@ -60,8 +60,8 @@ class ShuffleV1Bottleneck(nn.Module):
         self.first_groups = 1 if in_planes == 24 else groups
         self.conv1 = nn.Conv2d(in_planes, mid_planes, 1, groups=self.first_groups, bias=False)
         self.bn1 = nn.BatchNorm2d(mid_planes)
-        self.conv2 = nn.Conv2d(mid_planes, mid_planes, 3, stride=stride, padding=1,
-                               groups=mid_planes, bias=False)
+        self.conv2 = nn.Conv2d(
+            mid_planes, mid_planes, 3, stride=stride, padding=1, groups=mid_planes, bias=False)
         self.bn2 = nn.BatchNorm2d(mid_planes)
         self.conv3 = nn.Conv2d(mid_planes, branch_planes, 1, groups=groups, bias=False)
         self.bn3 = nn.BatchNorm2d(branch_planes)
@@ -136,5 +136,5 @@ class ShuffleNetV1Cifar(BaseBackbone):
             out, pre = layer(out)
             stages.append(out)
             preact_stages.append(pre)
-        return BackboneFeatures(stem=stem, stages=stages, final=out,
-                                preact_stages=preact_stages if preact else None)
+        return BackboneFeatures(
+            stem=stem, stages=stages, final=out, preact_stages=preact_stages if preact else None)

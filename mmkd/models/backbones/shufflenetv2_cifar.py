@@ -72,8 +72,8 @@ class ShuffleV2DownBlock(nn.Module):
         super().__init__()
         mid = out_channels // 2
         # left path
-        self.conv1 = nn.Conv2d(in_channels, in_channels, 3, stride=2, padding=1,
-                               groups=in_channels, bias=False)
+        self.conv1 = nn.Conv2d(
+            in_channels, in_channels, 3, stride=2, padding=1, groups=in_channels, bias=False)
         self.bn1 = nn.BatchNorm2d(in_channels)
         self.conv2 = nn.Conv2d(in_channels, mid, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(mid)
@@ -164,5 +164,5 @@ class ShuffleNetV2Cifar(BaseBackbone):
             stages.append(out)
             preact_stages.append(pre)
         final = F.relu(self.bn2(self.conv2(out)))
-        return BackboneFeatures(stem=stem, stages=stages, final=final,
-                                preact_stages=preact_stages if preact else None)
+        return BackboneFeatures(
+            stem=stem, stages=stages, final=final, preact_stages=preact_stages if preact else None)

@@ -54,15 +54,15 @@ class ShuffleUnit(nn.Module):
             self.residual = nn.Sequential(
                 nn.Conv2d(in_channels, in_channels, 1), nn.BatchNorm2d(in_channels),
                 nn.ReLU(inplace=True),
-                nn.Conv2d(in_channels, in_channels, 3, stride=stride, padding=1,
-                          groups=in_channels),
-                nn.BatchNorm2d(in_channels),
-                nn.Conv2d(in_channels, half, 1), nn.BatchNorm2d(half), nn.ReLU(inplace=True))
+                nn.Conv2d(
+                    in_channels, in_channels, 3, stride=stride, padding=1, groups=in_channels),
+                nn.BatchNorm2d(in_channels), nn.Conv2d(in_channels, half, 1), nn.BatchNorm2d(half),
+                nn.ReLU(inplace=True))
             self.shortcut = nn.Sequential(
-                nn.Conv2d(in_channels, in_channels, 3, stride=stride, padding=1,
-                          groups=in_channels),
-                nn.BatchNorm2d(in_channels),
-                nn.Conv2d(in_channels, half, 1), nn.BatchNorm2d(half), nn.ReLU(inplace=True))
+                nn.Conv2d(
+                    in_channels, in_channels, 3, stride=stride, padding=1, groups=in_channels),
+                nn.BatchNorm2d(in_channels), nn.Conv2d(in_channels, half, 1), nn.BatchNorm2d(half),
+                nn.ReLU(inplace=True))
         else:
             c = in_channels // 2
             self.shortcut = nn.Sequential()

@@ -109,5 +109,5 @@ class VGGCifar(BaseBackbone):
             preact_stages.append(pre)
             if i < 3:
                 out = getattr(self, f'pool{i}')(out)
-        return BackboneFeatures(stem=stem, stages=stages, final=out,
-                                preact_stages=preact_stages if preact else None)
+        return BackboneFeatures(
+            stem=stem, stages=stages, final=out, preact_stages=preact_stages if preact else None)

@@ -63,12 +63,16 @@ class WideBasicBlock(nn.Module):
 class WideGroup(nn.Module):
     """A group of ``num_blocks`` wide blocks, held in ``.layer`` (reference layout)."""
 
-    def __init__(self, num_blocks: int, in_planes: int, out_planes: int, stride: int,
+    def __init__(self,
+                 num_blocks: int,
+                 in_planes: int,
+                 out_planes: int,
+                 stride: int,
                  drop_rate: float = 0.0):
         super().__init__()
         self.layer = nn.Sequential(*[
-            WideBasicBlock(in_planes if i == 0 else out_planes, out_planes,
-                           stride if i == 0 else 1, drop_rate) for i in range(num_blocks)
+            WideBasicBlock(in_planes if i == 0 else out_planes, out_planes, stride if i == 0 else 1,
+                           drop_rate) for i in range(num_blocks)
         ])
 
     def forward(self, x):
@@ -154,7 +158,9 @@ class WideResNetCifar(BaseBackbone):
         final = F.relu(self.bn1(f3))
         preact_stages = None
         if preact:  # the reference's BN of the next block on f1, f2 (an extra BN call)
-            preact_stages = [self.block2.layer[0].bn1(f1), self.block3.layer[0].bn1(f2),
-                             self.bn1(f3)]
-        return BackboneFeatures(stem=stem, stages=[f1, f2, f3], final=final,
-                                preact_stages=preact_stages)
+            preact_stages = [
+                self.block2.layer[0].bn1(f1), self.block3.layer[0].bn1(f2),
+                self.bn1(f3)
+            ]
+        return BackboneFeatures(
+            stem=stem, stages=[f1, f2, f3], final=final, preact_stages=preact_stages)

@@ -77,9 +77,14 @@ class AuxBranchClassifier(ImageClassifier):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
                  eval_rotations: bool = False):
-        super().__init__(backbone=backbone, neck=neck, head=head, pretrained=pretrained,
-                         train_cfg=train_cfg, data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            pretrained=pretrained,
+            train_cfg=train_cfg,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
         if not hasattr(self.backbone, 'forward_features'):
             raise ConfigError(f'AuxBranchClassifier needs an mmkd backbone (with '
                               f'forward_features), got {type(self.backbone).__name__}.')
@@ -90,8 +95,8 @@ class AuxBranchClassifier(ImageClassifier):
         if isinstance(aux_branches, dict):
             aux_branches = MODELS.build(
                 dict(aux_branches),
-                default_args=dict(backbone=self.backbone,
-                                  num_classes=NUM_ROTATIONS * self.num_classes))
+                default_args=dict(
+                    backbone=self.backbone, num_classes=NUM_ROTATIONS * self.num_classes))
         self.aux_branches = aux_branches
         self.eval_rotations = bool(eval_rotations)
 
@@ -100,8 +105,11 @@ class AuxBranchClassifier(ImageClassifier):
         return len(self.aux_branches)
 
     # ------------------------------------------------------------------ forward
-    def forward_aux(self, inputs: torch.Tensor, detach_features: bool = False,
-                    backbone_grad: bool = True, preact: bool = False) -> AuxOutputs:
+    def forward_aux(self,
+                    inputs: torch.Tensor,
+                    detach_features: bool = False,
+                    backbone_grad: bool = True,
+                    preact: bool = False) -> AuxOutputs:
         """Backbone, head and every branch on ``inputs`` (already rotated, if wanted).
 
         Args:
@@ -119,8 +127,8 @@ class AuxBranchClassifier(ImageClassifier):
         taps = self.aux_branches.taps(feats)
         if detach_features or not backbone_grad:
             taps = [t.detach() for t in taps]
-        return AuxOutputs(logits=logits, ss_logits=self.aux_branches(taps), feats=feats,
-                          emb=pooled[-1])
+        return AuxOutputs(
+            logits=logits, ss_logits=self.aux_branches(taps), feats=feats, emb=pooled[-1])
 
     def forward(self, inputs: torch.Tensor, data_samples=None, mode: str = 'tensor'):
         """``mode='aux'``: :meth:`forward_aux` (branches with gradient into the backbone) as a
@@ -132,7 +140,10 @@ class AuxBranchClassifier(ImageClassifier):
             return dict(logits=out.logits, ss_logits=list(out.ss_logits))
         return super().forward(inputs, data_samples, mode)
 
-    def hsakd_loss(self, inputs: torch.Tensor, data_samples, detach_features: bool = False,
+    def hsakd_loss(self,
+                   inputs: torch.Tensor,
+                   data_samples,
+                   detach_features: bool = False,
                    backbone_grad: bool = True) -> Dict[str, torch.Tensor]:
         """HSAKD train_teacher_*.py: ``CE(final[0::4], y) + Σ_l CE(aux_l(4N rows), 4y + r)``.
 
@@ -144,8 +155,7 @@ class AuxBranchClassifier(ImageClassifier):
         out = self.forward_aux(x4, detach_features=detach_features, backbone_grad=backbone_grad)
         losses = OrderedDict()
         # mmpretrain has no public loss-from-logits call: ClsHead.loss(feats) re-runs the fc layer
-        losses['loss_cls'] = self.head._get_loss(unrotated_rows(out.logits),
-                                                 data_samples)['loss']
+        losses['loss_cls'] = self.head._get_loss(unrotated_rows(out.logits), data_samples)['loss']
         for i, ss in enumerate(out.ss_logits):
             losses[f'loss_aux{i + 1}'] = F.cross_entropy(ss, joint)
         return losses
@@ -164,8 +174,7 @@ class AuxBranchClassifier(ImageClassifier):
         if not preds or 'gt_label' not in preds[0]:
             return preds
         labels = torch.cat([p.gt_label for p in preds]).to(inputs.device)
-        joint = labels[:, None] * NUM_ROTATIONS + torch.arange(
-            NUM_ROTATIONS, device=labels.device)
+        joint = labels[:, None] * NUM_ROTATIONS + torch.arange(NUM_ROTATIONS, device=labels.device)
         ss_hits, class_hits = [], []
         for ss in out.ss_logits:  # [4N, 4C] -> per image, rotated rows right
             ss_hits.append((ss.argmax(1).view(-1, NUM_ROTATIONS) == joint).sum(1))

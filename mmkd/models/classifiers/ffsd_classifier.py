@@ -79,8 +79,8 @@ class FFSDClassifier(ImageClassifier):
         if self.with_neck:
             pooled = self.neck(pooled)
         out = dict(logits=self.head(pooled), taps=taps)
-        out['trans'] = (self.trans_fusion_module(taps[-1])
-                        if self.trans_fusion_module is not None else None)
+        out['trans'] = (
+            self.trans_fusion_module(taps[-1]) if self.trans_fusion_module is not None else None)
         return out
 
     def forward(self, inputs: torch.Tensor, data_samples=None, mode: str = 'tensor'):

@@ -49,8 +49,8 @@ class HSAKDTeacher(FrozenNetworkOwner, AuxBranchClassifier):
                  backbone_ckpt: Optional[str] = None,
                  backbone_ckpt_required: bool = True,
                  **kwargs):
-        super().__init__(backbone=backbone, aux_branches=aux_branches, neck=neck, head=head,
-                         **kwargs)
+        super().__init__(
+            backbone=backbone, aux_branches=aux_branches, neck=neck, head=head, **kwargs)
         self.freeze_backbone = bool(freeze_backbone)
         self.backbone_ckpt = backbone_ckpt
         if self.freeze_backbone:
@@ -60,13 +60,14 @@ class HSAKDTeacher(FrozenNetworkOwner, AuxBranchClassifier):
                 warnings.warn(
                     'HSAKDTeacher: freeze_backbone=True but backbone_ckpt is None, the FROZEN '
                     'BACKBONE IS UNTRAINED. Only meant for tests and dry runs; set '
-                    'model.backbone_ckpt to a trained classifier checkpoint.', stacklevel=2)
+                    'model.backbone_ckpt to a trained classifier checkpoint.',
+                    stacklevel=2)
 
     # ------------------------------------------------------------------ training
     def loss(self, inputs: torch.Tensor, data_samples) -> Dict[str, torch.Tensor]:
         frozen = self.freeze_backbone
-        return self.hsakd_loss(inputs, data_samples, detach_features=frozen,
-                               backbone_grad=not frozen)
+        return self.hsakd_loss(
+            inputs, data_samples, detach_features=frozen, backbone_grad=not frozen)
 
     # ------------------------------------------------------------------ weights
     def init_weights(self) -> None:
@@ -77,11 +78,15 @@ class HSAKDTeacher(FrozenNetworkOwner, AuxBranchClassifier):
     def load_plain_checkpoint(self, path: str) -> None:
         """Load backbone + neck + head strictly from ``path`` (``aux_branches.*`` ignored)."""
         load_strict(
-            self, path, 'backbone',
+            self,
+            path,
+            'backbone',
             what=(f'the plain part of this teacher ({type(self.backbone).__name__}, '
                   f'{self.num_classes} classes)'),
-            select=lambda state: {k: v for k, v in state.items()
-                                  if not k.startswith(AUX_PREFIX)},
+            select=lambda state: {
+                k: v
+                for k, v in state.items() if not k.startswith(AUX_PREFIX)
+            },
             target=self.plain_state_dict(),
             missing_hint=(
                 'The frozen-backbone HSAKD teacher starts from a trained plain classifier: train '

@@ -89,8 +89,11 @@ class LinearEvalClassifier(FrozenNetworkOwner, ImageClassifier):
             loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
             init_cfg=None)
         super().__init__(
-            backbone=cfg['backbone'], neck=cfg.get('neck'), head=head,
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+            backbone=cfg['backbone'],
+            neck=cfg.get('neck'),
+            head=head,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
         self.student_ckpt = student_ckpt
         if student_ckpt is not None:
             self.load_student(student_ckpt)
@@ -109,10 +112,14 @@ class LinearEvalClassifier(FrozenNetworkOwner, ImageClassifier):
 
     def load_student(self, path: str) -> None:
         load_strict(
-            self, path, 'student',
+            self,
+            path,
+            'student',
             select=lambda state: student_backbone_state(state, path),
-            target={k: v for k, v in self.state_dict().items()
-                    if k.startswith(('backbone.', 'neck.'))},
+            target={
+                k: v
+                for k, v in self.state_dict().items() if k.startswith(('backbone.', 'neck.'))
+            },
             missing_hint=(
                 'Distil the student first (e.g. python tools/train.py '
                 'configs/hsakd/vgg13_mobilenetv2.py writes work_dirs/hsakd/vgg13_mobilenetv2/'

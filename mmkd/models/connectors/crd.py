@@ -134,7 +134,10 @@ class CRDConnector(nn.Module):
         rows = memory.index_select(0, idx) * self.nce_m + v.detach() * (1.0 - self.nce_m)
         memory.index_copy_(0, idx, F.normalize(rows, p=2, dim=1))
 
-    def forward(self, s: torch.Tensor, t: torch.Tensor, sample_idx: torch.Tensor,
+    def forward(self,
+                s: torch.Tensor,
+                t: torch.Tensor,
+                sample_idx: torch.Tensor,
                 contrast_idx: Optional[torch.Tensor] = None):
         device = self.memory_s.device
         if sample_idx is None:

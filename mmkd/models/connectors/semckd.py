@@ -60,8 +60,8 @@ class SemCKDRegressor(nn.Sequential):
 
 
 def _shape_list(shapes, side: str) -> List[torch.Size]:
-    if isinstance(shapes, torch.Size) or (
-            isinstance(shapes, (list, tuple)) and shapes and isinstance(shapes[0], int)):
+    if isinstance(shapes, torch.Size) or (isinstance(shapes, (list, tuple)) and shapes
+                                          and isinstance(shapes[0], int)):
         shapes = [shapes]
     out = [torch.Size(s) for s in shapes]
     if not out:

@@ -29,8 +29,12 @@ class VIDRegressor(nn.Module):
     """One layer pair: ``conv1x1(Cs→Cm) → ReLU → conv1x1(Cm→Cm) → ReLU → conv1x1(Cm→Ct)``
     (bias-free, no BN, PyTorch default init) and a learnable ``log_scale`` of length ``Ct``."""
 
-    def __init__(self, in_channels: int, mid_channels: int, out_channels: int,
-                 init_pred_var: float = 5.0, eps: float = 1e-5):
+    def __init__(self,
+                 in_channels: int,
+                 mid_channels: int,
+                 out_channels: int,
+                 init_pred_var: float = 5.0,
+                 eps: float = 1e-5):
         super().__init__()
         self.regressor = nn.Sequential(
             nn.Conv2d(in_channels, mid_channels, 1, bias=False),

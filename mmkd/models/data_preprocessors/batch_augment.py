@@ -23,8 +23,13 @@ from mmkd.registry import MODELS
 from mmkd.utils.errors import ConfigError
 
 
-def crop_flip(images: torch.Tensor, tops: torch.Tensor, lefts: torch.Tensor,
-              flips: torch.Tensor, size: int, padding: int, mode: str = 'constant'):
+def crop_flip(images: torch.Tensor,
+              tops: torch.Tensor,
+              lefts: torch.Tensor,
+              flips: torch.Tensor,
+              size: int,
+              padding: int,
+              mode: str = 'constant'):
     """Batched pad + per-sample crop + per-sample horizontal flip of ``images`` (B, C, H, W)."""
     if padding:
         if mode == 'constant':
@@ -55,8 +60,13 @@ class BatchAugmentClsDataPreprocessor(ClsDataPreprocessor):
         **kwargs: ``ClsDataPreprocessor``'s (mean, std, num_classes, to_rgb, ...).
     """
 
-    def __init__(self, crop_size: int = 32, padding: int = 4, padding_mode: str = 'constant',
-                 channels_last: bool = False, device_data: bool = False, **kwargs):
+    def __init__(self,
+                 crop_size: int = 32,
+                 padding: int = 4,
+                 padding_mode: str = 'constant',
+                 channels_last: bool = False,
+                 device_data: bool = False,
+                 **kwargs):
         super().__init__(**kwargs)
         if padding_mode not in ('constant', 'reflect'):
             raise ValueError(f"padding_mode must be 'constant' or 'reflect', got {padding_mode!r}")
@@ -92,9 +102,10 @@ class BatchAugmentClsDataPreprocessor(ClsDataPreprocessor):
                 inputs = data['inputs']
             offsets = torch.tensor([s.crop_offset for s in samples])
             flips = torch.tensor([bool(s.flip) for s in samples])
-            data = dict(data, inputs=crop_flip(inputs, offsets[:, 0], offsets[:, 1], flips,
-                                               self.crop_size, self.padding,
-                                               self.padding_mode))
+            data = dict(
+                data,
+                inputs=crop_flip(inputs, offsets[:, 0], offsets[:, 1], flips, self.crop_size,
+                                 self.padding, self.padding_mode))
         out = super().forward(data, training)
         if self.channels_last:
             out['inputs'] = out['inputs'].contiguous(memory_format=torch.channels_last)

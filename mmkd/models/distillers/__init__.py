@@ -13,9 +13,9 @@ from .unixkd_transform import UNIXKDBatchTransform
 from .weight_schedules import WEIGHT_SCHEDULES, ExpRampUp, LinearWarmup, StepWeights, WeightSchedule
 
 __all__ = [
-    'BaseDistiller', 'NetworkOutputs', 'merge_required_hooks', 'ModuleRecorder',
-    'network_outputs', 'FFSDDistiller', 'HSAKDDistiller', 'LossEntry', 'LossWiring',
-    'BaseOnlineDistiller', 'HSSAKDOnlineDistiller', 'PeerAccuracy', 'SingleTeacherDistiller',
-    'UNIXKDDistiller', 'UNIXKDBatchTransform', 'WEIGHT_SCHEDULES', 'ExpRampUp', 'LinearWarmup',
-    'StepWeights', 'WeightSchedule'
+    'BaseDistiller', 'NetworkOutputs', 'merge_required_hooks', 'ModuleRecorder', 'network_outputs',
+    'FFSDDistiller', 'HSAKDDistiller', 'LossEntry', 'LossWiring', 'BaseOnlineDistiller',
+    'HSSAKDOnlineDistiller', 'PeerAccuracy', 'SingleTeacherDistiller', 'UNIXKDDistiller',
+    'UNIXKDBatchTransform', 'WEIGHT_SCHEDULES', 'ExpRampUp', 'LinearWarmup', 'StepWeights',
+    'WeightSchedule'
 ]

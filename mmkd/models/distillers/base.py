@@ -83,10 +83,12 @@ class BaseDistiller(BaseModel):
         dict(type='StudentCheckpointHook'),
     )
 
-    def __init__(self, student, data_preprocessor: Optional[dict] = None,
+    def __init__(self,
+                 student,
+                 data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        super().__init__(data_preprocessor=cls_data_preprocessor(data_preprocessor),
-                         init_cfg=init_cfg)
+        super().__init__(
+            data_preprocessor=cls_data_preprocessor(data_preprocessor), init_cfg=init_cfg)
         self.student = build_classifier(student)
         self.epoch = 0
 
@@ -125,8 +127,7 @@ class BaseDistiller(BaseModel):
             fields['labels'] = torch.cat([s.gt_label for s in data_samples])
         for key in ('sample_idx', 'contrast_idx'):
             if key in first:
-                fields[key] = torch.stack(
-                    [torch.as_tensor(getattr(s, key)) for s in data_samples])
+                fields[key] = torch.stack([torch.as_tensor(getattr(s, key)) for s in data_samples])
         return fields
 
     def student_state_dict(self) -> dict:

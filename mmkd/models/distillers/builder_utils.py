@@ -8,8 +8,10 @@ from mmkd.models.utils.model_config import (PACKAGE_ROOT, build_classifier, mode
                                             num_classes_of, resolve_config_path)
 from mmkd.models.utils.state_dict import CONVERTER, extract_state_dict
 
-__all__ = ['PACKAGE_ROOT', 'CONVERTER', 'build_classifier', 'model_cfg_from', 'num_classes_of',
-           'resolve_config_path', 'extract_state_dict', 'load_weights_strict']
+__all__ = [
+    'PACKAGE_ROOT', 'CONVERTER', 'build_classifier', 'model_cfg_from', 'num_classes_of',
+    'resolve_config_path', 'extract_state_dict', 'load_weights_strict'
+]
 
 
 def load_weights_strict(model: nn.Module, path: str, role: str = 'teacher') -> None:

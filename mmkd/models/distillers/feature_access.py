@@ -167,16 +167,26 @@ class NetworkOutputs:
             raise ConfigError(f'{who}: {e}') from None
 
     def detached(self) -> 'NetworkOutputs':
+
         def d(v):
             if v is None:
                 return None
             if isinstance(v, list):
                 return [t.detach() for t in v]
             return v.detach()
+
         return NetworkOutputs(
-            logits=d(self.logits), emb=d(self.emb), final=d(self.final), stem=d(self.stem),
-            stages=d(self.stages), preact_stages=d(self.preact_stages),
-            aux_logits=d(self.aux_logits), modules={k: d(v) for k, v in self.modules.items()},
+            logits=d(self.logits),
+            emb=d(self.emb),
+            final=d(self.final),
+            stem=d(self.stem),
+            stages=d(self.stages),
+            preact_stages=d(self.preact_stages),
+            aux_logits=d(self.aux_logits),
+            modules={
+                k: d(v)
+                for k, v in self.modules.items()
+            },
             kind=self.kind)
 
 
@@ -202,9 +212,11 @@ class ModuleRecorder:
             self._handles.append(modules[path].register_forward_hook(self._hook(path)))
 
     def _hook(self, path):
+
         def record(module, args, output):
             if self._active:
                 self.outputs[path] = output
+
         return record
 
     def __enter__(self):
@@ -221,8 +233,11 @@ def _is_mmkd(classifier) -> bool:
     return hasattr(getattr(classifier, 'backbone', None), 'forward_features')
 
 
-def network_outputs(classifier: nn.Module, inputs: torch.Tensor, preact: bool = False,
-                    aux: bool = False, recorder: Optional[ModuleRecorder] = None,
+def network_outputs(classifier: nn.Module,
+                    inputs: torch.Tensor,
+                    preact: bool = False,
+                    aux: bool = False,
+                    recorder: Optional[ModuleRecorder] = None,
                     detach_aux_features: bool = False) -> NetworkOutputs:
     """Run ``classifier`` once on ``inputs`` and keep every feature a loss may read.
 
@@ -244,17 +259,27 @@ def _forward(classifier, inputs, preact, aux, detach_aux_features) -> NetworkOut
     if aux and hasattr(classifier, 'forward_aux'):
         res = classifier.forward_aux(inputs, detach_features=detach_aux_features, preact=preact)
         f = res.feats
-        return NetworkOutputs(logits=res.logits, emb=res.emb, final=f.final, stem=f.stem,
-                              stages=f.stages, preact_stages=f.preact_stages,
-                              aux_logits=list(res.ss_logits))
+        return NetworkOutputs(
+            logits=res.logits,
+            emb=res.emb,
+            final=f.final,
+            stem=f.stem,
+            stages=f.stages,
+            preact_stages=f.preact_stages,
+            aux_logits=list(res.ss_logits))
     if _is_mmkd(classifier):
         f = classifier.backbone.forward_features(inputs, preact=preact)
         pooled = (f.final, )
         if getattr(classifier, 'with_neck', False):
             pooled = classifier.neck(pooled)
         logits = classifier.head(pooled)
-        return NetworkOutputs(logits=logits, emb=pooled[-1], final=f.final, stem=f.stem,
-                              stages=f.stages, preact_stages=f.preact_stages)
+        return NetworkOutputs(
+            logits=logits,
+            emb=pooled[-1],
+            final=f.final,
+            stem=f.stem,
+            stages=f.stages,
+            preact_stages=f.preact_stages)
     if all(hasattr(classifier, k) for k in ('backbone', 'head')):  # mmpretrain ImageClassifier
         x = classifier.backbone(inputs)
         x = x if isinstance(x, (tuple, list)) else (x, )
@@ -262,7 +287,10 @@ def _forward(classifier, inputs, preact, aux, detach_aux_features) -> NetworkOut
         if getattr(classifier, 'with_neck', False):
             x = classifier.neck(x)
         logits = classifier.head(x)
-        return NetworkOutputs(logits=logits, emb=x[-1], final=final,
-                              kind=f'{type(classifier.backbone).__name__} backbone')
+        return NetworkOutputs(
+            logits=logits,
+            emb=x[-1],
+            final=final,
+            kind=f'{type(classifier.backbone).__name__} backbone')
     logits = classifier(inputs)  # any nn.Module returning logits (timm, torchvision)
     return NetworkOutputs(logits=logits, kind=type(classifier).__name__)

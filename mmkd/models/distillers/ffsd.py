@@ -180,8 +180,10 @@ class FFSDDistiller(BaseOnlineDistiller):
         self.add_part('decoder_leader', MODELS.build(decoder))
 
         self.temperature = float(temperature)
-        self.lambdas = dict(diversity=float(lambda_diversity), fusion=float(lambda_fusion),
-                            self_distillation=float(lambda_self_distillation))
+        self.lambdas = dict(
+            diversity=float(lambda_diversity),
+            fusion=float(lambda_fusion),
+            self_distillation=float(lambda_self_distillation))
         self.lambda_schedules = build_lambda_schedules(weight_schedules)
         self.eval_all_networks = bool(eval_all_networks)
         self.dml = MODELS.build(dict(type='FFSDMutualLoss', temperature=self.temperature))
@@ -240,14 +242,21 @@ class FFSDDistiller(BaseOnlineDistiller):
     def forward_train(self, inputs: torch.Tensor, data_samples) -> dict:
         labels = torch.cat([s.gt_label for s in data_samples]).to(inputs.device)
         leader = self.part('leader')(inputs, mode='taps')
-        students = [self.part(f'student{i}')(inputs, mode='taps')
-                    for i in range(1, self.model_num + 1)]
+        students = [
+            self.part(f'student{i}')(inputs, mode='taps') for i in range(1, self.model_num + 1)
+        ]
         fused_input = torch.cat([s['taps'][-1].detach() for s in students], dim=1)
         fused, fusion_logits = self.part('fusion')(fused_input)
         ensemble = sum(s['logits'] for s in students) / self.model_num
-        return dict(labels=labels, leader=leader, students=students, fused_input=fused_input,
-                    fused=fused, fusion_logits=fusion_logits, ensemble=ensemble,
-                    lambdas=self.current_lambdas())
+        return dict(
+            labels=labels,
+            leader=leader,
+            students=students,
+            fused_input=fused_input,
+            fused=fused,
+            fusion_logits=fusion_logits,
+            ensemble=ensemble,
+            lambdas=self.current_lambdas())
 
     def _decode_eval(self, name: str, deepest: torch.Tensor) -> List[torch.Tensor]:
         """Decoder ``name`` in eval mode (running BN statistics), outputs as fixed targets."""
@@ -279,8 +288,7 @@ class FFSDDistiller(BaseOnlineDistiller):
             losses['loss_dml'] = self.dml(me['logits'], peers)
             if i >= 2:
                 prev = state['students'][i - 2]['taps'][-1]
-                losses['loss_diversity'] = lam['diversity'] * self.diversity(
-                    me['taps'][-1], prev)
+                losses['loss_diversity'] = lam['diversity'] * self.diversity(me['taps'][-1], prev)
                 decoded = self._decode_eval(f'decoder_student{i}', shifted_feature(prev))
                 self._check_decoded(f'decoder_student{i}', decoded, me['taps'])
                 losses['loss_shift_sd'] = lam['diversity'] * self.attention(
@@ -304,8 +312,9 @@ class FFSDDistiller(BaseOnlineDistiller):
             losses['lambda_fusion'] = torch.tensor(lam['fusion'])
         elif name.startswith('decoder_'):
             owner = name[len('decoder_'):]
-            taps = (state['leader']['taps'] if owner == 'leader' else
-                    state['students'][int(owner[len('student'):]) - 1]['taps'])
+            taps = (
+                state['leader']['taps'] if owner == 'leader' else
+                state['students'][int(owner[len('student'):]) - 1]['taps'])
             decoded = self.part(name)(taps[-1].detach())
             self._check_decoded(name, decoded, taps)
             feat, att = self.reconstruction(decoded, [t.detach() for t in taps[:-1]])
@@ -325,12 +334,12 @@ class FFSDDistiller(BaseOnlineDistiller):
         if not self.eval_all_networks:
             return results
         scores = OrderedDict(leader=torch.stack([r.pred_score for r in results]))
-        students = [self.part(f'student{i}')(inputs, mode='taps')
-                    for i in range(1, self.model_num + 1)]
+        students = [
+            self.part(f'student{i}')(inputs, mode='taps') for i in range(1, self.model_num + 1)
+        ]
         for i, out in enumerate(students, 1):
             scores[f'student{i}'] = F.softmax(out['logits'], dim=1)
-        _, fusion_logits = self.part('fusion')(
-            torch.cat([s['taps'][-1] for s in students], dim=1))
+        _, fusion_logits = self.part('fusion')(torch.cat([s['taps'][-1] for s in students], dim=1))
         scores['fusion'] = F.softmax(fusion_logits, dim=1)
         for b, sample in enumerate(results):
             sample.set_field({k: v[b] for k, v in scores.items()}, 'network_scores')

@@ -52,8 +52,8 @@ def hsakd_losses(student, teacher, temperature: float, kd_weight: float,
     """HSAKD's KD entries: ``kd_aux1..kd_auxL`` (branch logits) then ``kd`` (final logits)."""
     losses = OrderedDict()
     for i in range(len(student.aux_branches)):
-        losses[f'kd_aux{i + 1}'] = dict(type='KDLoss', tau=temperature, loss_weight=aux_kd_weight,
-                                        source=f'aux_logits:{i}')
+        losses[f'kd_aux{i + 1}'] = dict(
+            type='KDLoss', tau=temperature, loss_weight=aux_kd_weight, source=f'aux_logits:{i}')
     losses['kd'] = dict(type='KDLoss', tau=temperature, loss_weight=kd_weight, source='logits')
     return losses
 
@@ -92,13 +92,21 @@ class HSAKDDistiller(SingleTeacherDistiller):
                  input_size=(32, 32),
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        losses = partial(hsakd_losses, temperature=float(temperature),
-                         kd_weight=float(kd_weight), aux_kd_weight=float(aux_kd_weight))
+        losses = partial(
+            hsakd_losses,
+            temperature=float(temperature),
+            kd_weight=float(kd_weight),
+            aux_kd_weight=float(aux_kd_weight))
         super().__init__(
-            student, teacher, teacher_ckpt=teacher_ckpt,
-            teacher_ckpt_required=teacher_ckpt_required, student_loss_weight=float(cls_weight),
-            distill_losses=losses, input_size=input_size,
-            batch_transform=dict(type='RotationBatch'), data_preprocessor=data_preprocessor,
+            student,
+            teacher,
+            teacher_ckpt=teacher_ckpt,
+            teacher_ckpt_required=teacher_ckpt_required,
+            student_loss_weight=float(cls_weight),
+            distill_losses=losses,
+            input_size=input_size,
+            batch_transform=dict(type='RotationBatch'),
+            data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         self.temperature = float(temperature)
 

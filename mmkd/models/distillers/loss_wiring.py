@@ -140,10 +140,12 @@ class LossWiring:
         self.losses[name] = loss
         if 'connector' in wiring:
             conn_cfg = dict(wiring['connector'])
-            conn_cfg.setdefault('s_shape', feature_shapes(
-                s_probe.select(entry.student_source, entry.student_preact)))
-            conn_cfg.setdefault('t_shape', feature_shapes(
-                t_probe.select(entry.teacher_source, entry.teacher_preact)))
+            conn_cfg.setdefault(
+                's_shape',
+                feature_shapes(s_probe.select(entry.student_source, entry.student_preact)))
+            conn_cfg.setdefault(
+                't_shape',
+                feature_shapes(t_probe.select(entry.teacher_source, entry.teacher_preact)))
             self.connectors[name] = MODELS.build(conn_cfg)
             # e.g. CRD: the loss needs the memory size the connector was built with
             if getattr(loss, 'n_data', 0) is None and hasattr(self.connectors[name], 'n_data'):
@@ -171,8 +173,9 @@ class LossWiring:
     def needs(self, names: Iterable[str], side: str) -> Dict[str, bool]:
         """What one forward of ``side`` must provide for the entries ``names``."""
         entries = [self.entries[n] for n in names]
-        return dict(preact=any(getattr(e, f'{side}_preact') for e in entries),
-                    aux=any(uses_aux(e.sources(side)) for e in entries))
+        return dict(
+            preact=any(getattr(e, f'{side}_preact') for e in entries),
+            aux=any(uses_aux(e.sources(side)) for e in entries))
 
     def set_epoch(self, epoch: int) -> None:
         """``epoch`` is the 0-based training epoch; schedules get the 1-based one."""

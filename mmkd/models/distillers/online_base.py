@@ -58,8 +58,7 @@ class BaseOnlineDistiller(BaseModel):
     #: validation, kept in a buffer so that checkpoints restore it)
     deliverable: str = ''
 
-    def __init__(self, data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+    def __init__(self, data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None):
         if data_preprocessor is None:
             data_preprocessor = dict(type='ClsDataPreprocessor')
         elif isinstance(data_preprocessor, dict):
@@ -207,8 +206,8 @@ def _unwrapped_part_keys(module, state_dict, prefix, local_metadata):
         for key in list(metadata):
             for head in wrapped:
                 if key == head + 'module' or key.startswith(head + 'module.'):
-                    metadata[head + key[len(head) + len('module.'):] if key != head + 'module'
-                             else head[:-1]] = metadata.pop(key)
+                    metadata[head + key[len(head) + len('module.'):] if key != head +
+                             'module' else head[:-1]] = metadata.pop(key)
                     break
     return state_dict
 

@@ -160,10 +160,10 @@ class HSSAKDOnlineDistiller(BaseOnlineDistiller):
         loss_cls = self.unwrapped_part(name).head._get_loss(
             unrotated_rows(me['logits']), state['data_samples'])['loss']
         loss_aux = sum(F.cross_entropy(ss, joint) for ss in me['ss_logits'])
-        loss_kd = sum(kd_loss(me['logits'], o['logits'].detach(), T)
-                      for o in others) / len(others)
-        loss_kd_aux = sum(kd_loss(s, t.detach(), T) for o in others
-                          for s, t in zip(me['ss_logits'], o['ss_logits'])) / len(others)
+        loss_kd = sum(kd_loss(me['logits'], o['logits'].detach(), T) for o in others) / len(others)
+        loss_kd_aux = sum(
+            kd_loss(s, t.detach(), T) for o in others
+            for s, t in zip(me['ss_logits'], o['ss_logits'])) / len(others)
         losses = OrderedDict()
         losses['loss_cls'] = self.cls_weight * loss_cls
         losses['loss_aux'] = self.aux_weight * loss_aux

@@ -80,9 +80,14 @@ class SingleTeacherDistiller(FrozenNetworkOwner, BaseDistiller):
         super().__init__(student, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.check_student(self.student)
         self.teacher = build_frozen_network(
-            teacher, teacher_ckpt, role='teacher', owner=type(self).__name__,
-            required=teacher_ckpt_required, same_classes_as=self.student,
-            validate=self.check_teacher, missing_hint=self.teacher_missing_hint,
+            teacher,
+            teacher_ckpt,
+            role='teacher',
+            owner=type(self).__name__,
+            required=teacher_ckpt_required,
+            same_classes_as=self.student,
+            validate=self.check_teacher,
+            missing_hint=self.teacher_missing_hint,
             fit_hint=self.teacher_fit_hint)
         self.student_loss_weight = student_loss_weight
         self.init_epochs = init_epochs
@@ -91,7 +96,8 @@ class SingleTeacherDistiller(FrozenNetworkOwner, BaseDistiller):
             distill_losses = distill_losses(self.student, self.teacher)
         self._recorders = {
             side: ModuleRecorder(net, LossWiring.module_paths(distill_losses, side), side)
-            for side, net in (('student', self.student), ('teacher', self.teacher))}
+            for side, net in (('student', self.student), ('teacher', self.teacher))
+        }
         self.wiring = LossWiring(distill_losses, self._probe_outputs, init_epochs)
         self.distill_losses = self.wiring.losses
         self.connectors = self.wiring.connectors
@@ -117,9 +123,13 @@ class SingleTeacherDistiller(FrozenNetworkOwner, BaseDistiller):
     def _run(self, side: str, inputs: torch.Tensor, needs: dict) -> NetworkOutputs:
         recorder = self._recorders[side]
         net = self.student if side == 'student' else self.teacher
-        return network_outputs(net, inputs, preact=needs['preact'], aux=needs['aux'],
-                               recorder=recorder if recorder.paths else None,
-                               detach_aux_features=side == 'teacher')
+        return network_outputs(
+            net,
+            inputs,
+            preact=needs['preact'],
+            aux=needs['aux'],
+            recorder=recorder if recorder.paths else None,
+            detach_aux_features=side == 'teacher')
 
     # ------------------------------------------------------------ training
     @property

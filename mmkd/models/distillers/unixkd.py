@@ -45,8 +45,8 @@ class UNIXKDDistiller(SingleTeacherDistiller):
 
     #: the single-teacher hooks plus the per-epoch computation summary (the tools merge these
     #: into any ``custom_hooks`` a config sets)
-    required_hooks = tuple(getattr(SingleTeacherDistiller, 'required_hooks', ())) + (
-        dict(type='UNIXKDComputationHook'), )
+    required_hooks = tuple(getattr(SingleTeacherDistiller, 'required_hooks',
+                                   ())) + (dict(type='UNIXKDComputationHook'), )
 
     def __init__(self,
                  *args,
@@ -56,8 +56,11 @@ class UNIXKDDistiller(SingleTeacherDistiller):
                  **kwargs):
         if batch_transform is None:
             batch_transform = dict(type='UNIXKDBatchTransform')
-        super().__init__(*args, batch_transform=batch_transform,
-                         student_loss_weight=student_loss_weight, **kwargs)
+        super().__init__(
+            *args,
+            batch_transform=batch_transform,
+            student_loss_weight=student_loss_weight,
+            **kwargs)
         if not isinstance(self.batch_transform, UNIXKDBatchTransform):
             raise ConfigError(f'UNIXKDDistiller needs batch_transform of type '
                               f'UNIXKDBatchTransform, got {type(self.batch_transform).__name__}.')

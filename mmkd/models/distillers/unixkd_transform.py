@@ -66,7 +66,8 @@ def resolve_strategy(strategy: Union[str, int]) -> str:
                       '(or the reference numbers 0-3).')
 
 
-def uncertainty_scores(logits: torch.Tensor, strategy: str,
+def uncertainty_scores(logits: torch.Tensor,
+                       strategy: str,
                        generator: Optional[torch.Generator] = None) -> torch.Tensor:
     """Per-sample scores, larger = more uncertain (reference ``student_v0.py`` lines 132-153).
 
@@ -92,8 +93,7 @@ def sort_by_uncertainty(scores: torch.Tensor) -> torch.Tensor:
     return torch.argsort(scores, descending=True, stable=True)
 
 
-def mask_prototype(n: int, batch_size: int, b: int, w: float,
-                   device=None) -> torch.Tensor:
+def mask_prototype(n: int, batch_size: int, b: int, w: float, device=None) -> torch.Tensor:
     """``sigmoid(w · (r/B − (2b − 1)/(2B)))`` for sorted positions ``r = 0..n−1`` (float32)."""
     r = torch.arange(n, device=device).float()
     m = (2 * b - 1) / (2 * batch_size)
@@ -230,8 +230,7 @@ class UNIXKDBatchTransform(nn.Module):
         """``k/B + F_s/(F_t + 2F_s)`` (full batches)."""
         if self.flops_student is None:
             return None
-        return computation_fraction(self.k, self.batch_size, self.flops_student,
-                                    self.flops_teacher)
+        return computation_fraction(self.k, self.batch_size, self.flops_student, self.flops_teacher)
 
     def set_epoch(self, epoch: int) -> None:
         """Start the accounting of a new epoch (called by ``DistillationEpochHook``)."""
@@ -241,8 +240,8 @@ class UNIXKDBatchTransform(nn.Module):
     def epoch_summary(self) -> dict:
         """Samples seen / kept, teacher forwards saved and computation of the current epoch."""
         epoch, seen, kept = (int(v) for v in self.epoch_counts)
-        out = dict(epoch=epoch, samples=seen, teacher_forwards=kept,
-                   teacher_forwards_saved=seen - kept)
+        out = dict(
+            epoch=epoch, samples=seen, teacher_forwards=kept, teacher_forwards_saved=seen - kept)
         if self.flops_student is not None and seen:
             out['computation'] = computation_fraction(kept, seen, self.flops_student,
                                                       self.flops_teacher)
@@ -252,7 +251,9 @@ class UNIXKDBatchTransform(nn.Module):
     def generators(self, iteration: int) -> Tuple[torch.Generator, np.random.Generator]:
         """Generators for one iteration, from ``(seed, iteration, rank)`` only."""
         state = np.random.SeedSequence(
-            [int(self.seed) % 2**32, int(self.seed) // 2**32, iteration, get_rank()])
+            [int(self.seed) % 2**32,
+             int(self.seed) // 2**32, iteration,
+             get_rank()])
         torch_seed, numpy_seed = state.generate_state(2, dtype=np.uint64)
         gen = torch.Generator(device='cpu')
         gen.manual_seed(int(torch_seed) % 2**63)
@@ -323,13 +324,14 @@ class UNIXKDBatchTransform(nn.Module):
         self.iteration += 1
         self.epoch_counts[1] += n
         self.epoch_counts[2] += kept
-        log_vars = dict(unix_lambda=torch.tensor(lam), unix_kept=torch.tensor(float(kept)),
-                        unix_teacher_saved=torch.tensor(float(n - kept)))
+        log_vars = dict(
+            unix_lambda=torch.tensor(lam),
+            unix_kept=torch.tensor(float(kept)),
+            unix_teacher_saved=torch.tensor(float(n - kept)))
         if self.flops_student is not None:
             log_vars['unix_computation'] = torch.tensor(
                 computation_fraction(kept, n, self.flops_student, self.flops_teacher))
-            log_vars['unix_epoch_computation'] = torch.tensor(
-                self.epoch_summary()['computation'])
+            log_vars['unix_epoch_computation'] = torch.tensor(self.epoch_summary()['computation'])
         log_vars['unix_epoch_teacher_saved'] = torch.tensor(
             float(self.epoch_counts[1] - self.epoch_counts[2]))
         return mixed, data_samples, new_fields, log_vars

@@ -25,8 +25,8 @@ from mmengine.registry import Registry
 
 from mmkd.utils.errors import ConfigError
 
-WEIGHT_SCHEDULES = Registry('loss weight schedule', scope='mmkd',
-                            locations=['mmkd.models.distillers.weight_schedules'])
+WEIGHT_SCHEDULES = Registry(
+    'loss weight schedule', scope='mmkd', locations=['mmkd.models.distillers.weight_schedules'])
 
 
 class WeightSchedule:

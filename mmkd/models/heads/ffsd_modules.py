@@ -91,8 +91,8 @@ class FFSDTransFusion(nn.Module):
     def __init__(self, channels: int, model_num: int = 2):
         super().__init__()
         self.channels, self.model_num = int(channels), int(model_num)
-        self.conv1 = nn.Conv2d(self.channels, self.channels, 3, padding=1, groups=self.channels,
-                               bias=False)
+        self.conv1 = nn.Conv2d(
+            self.channels, self.channels, 3, padding=1, groups=self.channels, bias=False)
         self.bn1 = nn.BatchNorm2d(self.channels)
         self.relu1 = nn.ReLU()
         self.conv1_1 = nn.Conv2d(self.channels, self.channels * self.model_num, 1, bias=False)
@@ -110,8 +110,8 @@ class FFSDDecoderStage(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int):
         super().__init__()
-        self.convtranpose = nn.ConvTranspose2d(in_channels, out_channels, 3, stride=2,
-                                               padding=1, output_padding=1, bias=False)
+        self.convtranpose = nn.ConvTranspose2d(
+            in_channels, out_channels, 3, stride=2, padding=1, output_padding=1, bias=False)
         self.norm = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU()
 

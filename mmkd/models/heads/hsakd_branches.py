@@ -68,8 +68,12 @@ class AuxBranch(nn.Module):
     """``extractor → [ReLU(bn)] → [conv2] → GAP → fc`` (one reference ``block_extractor<l>`` with
     its ``bn<l>``/``conv2_<l>`` and ``fc<l>``)."""
 
-    def __init__(self, extractor: nn.Module, out_channels: int, num_classes: int,
-                 bn: Optional[nn.Module] = None, conv2: Optional[nn.Module] = None):
+    def __init__(self,
+                 extractor: nn.Module,
+                 out_channels: int,
+                 num_classes: int,
+                 bn: Optional[nn.Module] = None,
+                 conv2: Optional[nn.Module] = None):
         super().__init__()
         self.extractor = extractor
         self.bn = bn
@@ -185,8 +189,8 @@ class ResNetCifarAuxBranches(AuxBranches):
         plans = [[(f1 * e, f2, 2), (f2 * e, f3, 2)], [(f2 * e, f3, 2)], [(f3 * e, f3, 1)]]
         branches = []
         for plan in plans:
-            extractor = BlockChain(*[make_res_stage(block, cin, planes, n, s)
-                                     for cin, planes, s in plan])
+            extractor = BlockChain(
+                *[make_res_stage(block, cin, planes, n, s) for cin, planes, s in plan])
             branches.append(AuxBranch(extractor, f3 * e, num_classes))
         super().__init__(branches, init_cfg=init_cfg)
 
@@ -289,12 +293,34 @@ class VGGAuxBranches(AuxBranches):
             return nn.MaxPool2d(kernel_size=2, stride=2)
 
         extractors = [
-            [pool(), blk(1, w[0][-1]), nn.ReLU(), pool(), blk(2, w[1][-1]), nn.ReLU(), pool(),
-             blk(3, w[2][-1]), nn.ReLU(), blk(4, w[3][-1]), nn.ReLU()],
-            [pool(), blk(2, w[1][-1]), nn.ReLU(), pool(), blk(3, w[2][-1]), nn.ReLU(),
-             blk(4, w[3][-1]), nn.ReLU()],
-            [pool(), blk(3, w[2][-1]), nn.ReLU(), blk(4, w[3][-1]), nn.ReLU()],
-            [blk(3, w[4][-1]), nn.ReLU(), blk(4, w[3][-1]), nn.ReLU()],
+            [
+                pool(),
+                blk(1, w[0][-1]),
+                nn.ReLU(),
+                pool(),
+                blk(2, w[1][-1]),
+                nn.ReLU(),
+                pool(),
+                blk(3, w[2][-1]),
+                nn.ReLU(),
+                blk(4, w[3][-1]),
+                nn.ReLU()
+            ],
+            [
+                pool(),
+                blk(2, w[1][-1]),
+                nn.ReLU(),
+                pool(),
+                blk(3, w[2][-1]),
+                nn.ReLU(),
+                blk(4, w[3][-1]),
+                nn.ReLU()
+            ],
+            [pool(), blk(3, w[2][-1]),
+             nn.ReLU(), blk(4, w[3][-1]),
+             nn.ReLU()],
+            [blk(3, w[4][-1]), nn.ReLU(), blk(4, w[3][-1]),
+             nn.ReLU()],
         ]
         out = w[4][-1]
         branches = [
@@ -348,8 +374,8 @@ class MobileNetV2AuxBranches(AuxBranches):
                 groups.append(group(g, cin, force_stride1=stride1))
                 cin = channels(g)
             conv2 = conv_bn_relu(cin, backbone.last_channel, 1)
-            branches.append(AuxBranch(nn.Sequential(*groups), backbone.last_channel,
-                                      num_classes, conv2=conv2))
+            branches.append(
+                AuxBranch(nn.Sequential(*groups), backbone.last_channel, num_classes, conv2=conv2))
         super().__init__(branches, init_cfg=init_cfg)
 
 
@@ -375,18 +401,22 @@ class ShuffleV1AuxBranches(AuxBranches):
             units = []
             for j in range(n):
                 first = j == 0 and downsample
-                units.append(ShuffleV1Bottleneck(cin, out - cin if first else out,
-                                                 2 if first else 1, groups))
+                units.append(
+                    ShuffleV1Bottleneck(cin, out - cin if first else out, 2 if first else 1,
+                                        groups))
                 cin = out
             return ShuffleStage(*units)
 
         plans = [[(planes[0], planes[1], num_blocks[1]), (planes[1], planes[2], num_blocks[2])],
                  [(planes[1], planes[2], num_blocks[2])]]
-        branches = [AuxBranch(BlockChain(*[stage(*p) for p in plan]), planes[2], num_classes)
-                    for plan in plans]
-        branches.append(AuxBranch(
-            BlockChain(stage(planes[2], planes[2], num_blocks[2], downsample=False)), planes[2],
-            num_classes))
+        branches = [
+            AuxBranch(BlockChain(*[stage(*p) for p in plan]), planes[2], num_classes)
+            for plan in plans
+        ]
+        branches.append(
+            AuxBranch(
+                BlockChain(stage(planes[2], planes[2], num_blocks[2], downsample=False)), planes[2],
+                num_classes))
         super().__init__(branches, init_cfg=init_cfg)
 
 
@@ -418,14 +448,18 @@ class ShuffleV2AuxBranches(AuxBranches):
             return ShuffleV2Stage(down, *[ShuffleV2BasicBlock(out) for _ in range(n)])
 
         def post():
-            return [nn.Conv2d(ch[2], ch[3], 1, stride=1, padding=0, bias=False),
-                    nn.BatchNorm2d(ch[3]), nn.ReLU()]
+            return [
+                nn.Conv2d(ch[2], ch[3], 1, stride=1, padding=0, bias=False),
+                nn.BatchNorm2d(ch[3]),
+                nn.ReLU()
+            ]
 
         extractors = [
             [stage(ch[0], ch[1], nb[1]), stage(ch[1], ch[2], nb[2])],
             [stage(ch[1], ch[2], nb[2])],
             [stage(ch[2], ch[2], nb[2], stride1=True)],
         ]
-        branches = [AuxBranch(BlockChain(*stages, *post()), ch[3], num_classes)
-                    for stages in extractors]
+        branches = [
+            AuxBranch(BlockChain(*stages, *post()), ch[3], num_classes) for stages in extractors
+        ]
         super().__init__(branches, init_cfg=init_cfg)

@@ -79,7 +79,9 @@ class CRDLoss(nn.Module):
         self.n_data = n_data
         self.loss_weight = loss_weight
 
-    def forward(self, out_s: torch.Tensor, out_t: torch.Tensor,
+    def forward(self,
+                out_s: torch.Tensor,
+                out_t: torch.Tensor,
                 n_data: Optional[int] = None) -> torch.Tensor:
         n = n_data if n_data is not None else self.n_data
         if n is None:

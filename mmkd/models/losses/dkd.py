@@ -62,8 +62,7 @@ def dkd_loss(s_logits: torch.Tensor,
     s_other = s_logits[~gt_mask].view(B, K - 1)
     t_other = t_logits[~gt_mask].view(B, K - 1)
     nckd = F.kl_div(
-        F.log_softmax(s_other / tau, dim=1),
-        F.softmax(t_other / tau, dim=1),
+        F.log_softmax(s_other / tau, dim=1), F.softmax(t_other / tau, dim=1),
         reduction='batchmean') * tau**2
 
     return alpha * tckd + beta * nckd

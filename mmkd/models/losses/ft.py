@@ -10,7 +10,9 @@ from .at import attention_map, pool_to_smaller
 
 @torch.autocast('cuda', enabled=False)
 @torch.autocast('cpu', enabled=False)
-def ft_loss(s_factor: torch.Tensor, t_factor: torch.Tensor, p1: int = 2,
+def ft_loss(s_factor: torch.Tensor,
+            t_factor: torch.Tensor,
+            p1: int = 2,
             p2: int = 1) -> torch.Tensor:
     """``mean |φ(s) − φ(t)|^p2`` (``p2 = 1``: L1) with the AT-style
     ``φ(F) = L2normalize(flatten(mean_c F^p1))``, after pooling the larger map to the smaller."""
@@ -58,7 +60,10 @@ class FTLoss(nn.Module):
 
     source = 'last_stage'
 
-    def __init__(self, p1: int = 2, p2: int = 1, loss_weight: float = 200.0,
+    def __init__(self,
+                 p1: int = 2,
+                 p2: int = 1,
+                 loss_weight: float = 200.0,
                  init_loss_weight: float = 1.0):
         super().__init__()
         self.p1 = p1

@@ -58,8 +58,8 @@ def hkd_layer_loss(f_s: torch.Tensor, f_t: torch.Tensor) -> torch.Tensor:
     s = f_s.reshape(f_s.shape[0], -1)
     t = f_t.reshape(f_t.shape[0], -1)
     loss = _jeffreys(_row_normalise(hkd_cosine_kernel(t)), _row_normalise(hkd_cosine_kernel(s)))
-    return loss + _jeffreys(_row_normalise(hkd_student_t_kernel(t)),
-                            _row_normalise(hkd_student_t_kernel(s)))
+    return loss + _jeffreys(
+        _row_normalise(hkd_student_t_kernel(t)), _row_normalise(hkd_student_t_kernel(s)))
 
 
 def hkd_loss(s_feats: Sequence[torch.Tensor],
@@ -81,7 +81,7 @@ def hkd_loss(s_feats: Sequence[torch.Tensor],
             if i == 0:
                 w = init_weight
             else:
-                w = init_weight * decay ** i if fix_layer_decay else 1.0
+                w = init_weight * decay**i if fix_layer_decay else 1.0
             total = total + w * hkd_layer_loss(fs.float(), ft.detach().float())
         return total
 
@@ -100,8 +100,11 @@ class HKDLoss(nn.Module):
     """
     source = 'stages'
 
-    def __init__(self, init_weight: float = 100.0, decay: float = 0.7,
-                 fix_layer_decay: bool = False, loss_weight: float = 1.0):
+    def __init__(self,
+                 init_weight: float = 100.0,
+                 decay: float = 0.7,
+                 fix_layer_decay: bool = False,
+                 loss_weight: float = 1.0):
         super().__init__()
         self.init_weight = init_weight
         self.decay = decay

@@ -37,11 +37,12 @@ def irg_pdist(e: torch.Tensor, squared: bool = True, eps: float = 1e-12) -> torc
 def _irg_transform_loss(l1_s, l2_s, l1_t, l2_t, edge_transform: bool = True):
     losses = []
     if edge_transform:
-        ds = F.mse_loss(irg_pdist(l1_s.reshape(l1_s.shape[0], -1)),
-                        irg_pdist(l2_s.reshape(l2_s.shape[0], -1)))
+        ds = F.mse_loss(
+            irg_pdist(l1_s.reshape(l1_s.shape[0], -1)), irg_pdist(l2_s.reshape(l2_s.shape[0], -1)))
         with torch.no_grad():
-            dt = F.mse_loss(irg_pdist(l1_t.reshape(l1_t.shape[0], -1)),
-                            irg_pdist(l2_t.reshape(l2_t.shape[0], -1)))
+            dt = F.mse_loss(
+                irg_pdist(l1_t.reshape(l1_t.shape[0], -1)),
+                irg_pdist(l2_t.reshape(l2_t.shape[0], -1)))
         losses.append((ds - dt).pow(2))
     if l1_s.shape == l2_s.shape and l1_t.shape == l2_t.shape:
         with torch.no_grad():
@@ -80,9 +81,9 @@ def irg_loss(f_s: torch.Tensor,
         loss = loss * w_graph
         pairs = list(zip(transform_s, transform_t))
         for (l1_s, l1_t), (l2_s, l2_t) in list(zip(pairs, pairs[1:]))[::2]:
-            loss = loss + w_transform * _irg_transform_loss(
-                l1_s.float(), l2_s.float(), l1_t.detach().float(), l2_t.detach().float(),
-                edge_transform)
+            loss = loss + w_transform * _irg_transform_loss(l1_s.float(), l2_s.float(),
+                                                            l1_t.detach().float(),
+                                                            l2_t.detach().float(), edge_transform)
         return loss
 
 
@@ -104,8 +105,11 @@ class IRGLoss(nn.Module):
     """
     source = 'emb'
 
-    def __init__(self, loss_weight: float = 0.005, w_graph: float = 1.0,
-                 w_transform: float = 1.0, edge_transform: bool = True):
+    def __init__(self,
+                 loss_weight: float = 0.005,
+                 w_graph: float = 1.0,
+                 w_transform: float = 1.0,
+                 edge_transform: bool = True):
         super().__init__()
         self.loss_weight = loss_weight
         self.w_graph = w_graph

@@ -16,7 +16,9 @@ KD_REDUCTIONS = ('batchmean', 'elementwise_mean')
 
 @torch.autocast('cuda', enabled=False)
 @torch.autocast('cpu', enabled=False)
-def kd_loss(s_logits: torch.Tensor, t_logits: torch.Tensor, tau: float = 4.0,
+def kd_loss(s_logits: torch.Tensor,
+            t_logits: torch.Tensor,
+            tau: float = 4.0,
             reduction: str = 'batchmean') -> torch.Tensor:
     """``tau² · KL(softmax(t/tau) ‖ softmax(s/tau))``, summed over classes, averaged over the batch.
 

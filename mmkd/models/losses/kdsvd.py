@@ -36,8 +36,8 @@ def kdsvd_svd(feat: torch.Tensor, n: int) -> Tuple[torch.Tensor, torch.Tensor, t
     x = feat.reshape(b, c, h * w).transpose(1, 2)
     u, s, vh = torch.linalg.svd(x, full_matrices=False)
     u, s, v = _finite(u), _finite(s), _finite(vh.transpose(1, 2))
-    return (F.normalize(u[:, :, :n], dim=1), F.normalize(s[:, :n], dim=1),
-            F.normalize(v[:, :, :n], dim=1))
+    return (F.normalize(u[:, :, :n], dim=1), F.normalize(s[:, :n],
+                                                         dim=1), F.normalize(v[:, :, :n], dim=1))
 
 
 def kdsvd_align(v_s: torch.Tensor, v_t: torch.Tensor) -> torch.Tensor:
@@ -51,8 +51,7 @@ def kdsvd_align(v_s: torch.Tensor, v_t: torch.Tensor) -> torch.Tensor:
     return v_s @ mask
 
 
-def kdsvd_losses(s_feats: Sequence[torch.Tensor], t_feats: Sequence[torch.Tensor],
-                 k: int = 1):
+def kdsvd_losses(s_feats: Sequence[torch.Tensor], t_feats: Sequence[torch.Tensor], k: int = 1):
     """Per-layer KDSVD losses (layers 1.. of the zipped pairs), each already divided by B.
 
     For every pair: teacher top-``k`` and student top-``k+3`` right singular vectors, the student
@@ -87,7 +86,8 @@ def kdsvd_losses(s_feats: Sequence[torch.Tensor], t_feats: Sequence[torch.Tensor
     return losses
 
 
-def kdsvd_loss(s_feats: Sequence[torch.Tensor], t_feats: Sequence[torch.Tensor],
+def kdsvd_loss(s_feats: Sequence[torch.Tensor],
+               t_feats: Sequence[torch.Tensor],
                k: int = 1) -> torch.Tensor:
     """Sum of :func:`kdsvd_losses` (RepDistiller's loop sums the returned list)."""
     losses = kdsvd_losses(s_feats, t_feats, k)

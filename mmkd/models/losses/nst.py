@@ -24,8 +24,9 @@ def nst_loss(s_feats, t_feats) -> torch.Tensor:
         s, t = pool_to_smaller(s.float(), t.float())
         s = F.normalize(s.flatten(2), dim=2)
         t = F.normalize(t.flatten(2), dim=2)
-        total = total + (_poly_kernel_mean(t, t).detach() + _poly_kernel_mean(s, s)
-                         - 2 * _poly_kernel_mean(s, t))
+        total = total + (
+            _poly_kernel_mean(t, t).detach() + _poly_kernel_mean(s, s) -
+            2 * _poly_kernel_mean(s, t))
     return total
 
 

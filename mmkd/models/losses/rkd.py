@@ -29,7 +29,9 @@ def _angles(e: torch.Tensor) -> torch.Tensor:
 
 @torch.autocast('cuda', enabled=False)
 @torch.autocast('cpu', enabled=False)
-def rkd_loss(s_emb: torch.Tensor, t_emb: torch.Tensor, w_d: float = 25.0,
+def rkd_loss(s_emb: torch.Tensor,
+             t_emb: torch.Tensor,
+             w_d: float = 25.0,
              w_a: float = 50.0) -> torch.Tensor:
     """``w_d · SmoothL1(ψ_D(s), ψ_D(t)) + w_a · SmoothL1(ψ_A(s), ψ_A(t))`` (mean, threshold 1).
 

@@ -20,8 +20,7 @@ def _fp32_region(t: torch.Tensor):
 
 
 def semckd_loss(proj_s: Sequence[Sequence[torch.Tensor]],
-                t_aligned: Sequence[Sequence[torch.Tensor]],
-                alpha: torch.Tensor) -> torch.Tensor:
+                t_aligned: Sequence[Sequence[torch.Tensor]], alpha: torch.Tensor) -> torch.Tensor:
     """SemCKD loss (SemCKD paper Eq. for L_SemCKD; SemCKD distiller_zoo/SemCKD.py)::
 
         d[b,i,j] = mean_{c,h,w} (proj_s[i][j][b] - t_aligned[i][j][b])^2

@@ -187,7 +187,8 @@ def virtual_teacher(labels: torch.Tensor,
     − a)/(K − 1)`` elsewhere — *probabilities* fed to softmax as if they were logits, as the
     reference does. With K = 100 the target is almost uniform (true class ≈ 0.0110 at T = 10)."""
     p = torch.full((labels.shape[0], num_classes), (1.0 - correct_prob) / (num_classes - 1),
-                   dtype=torch.float32, device=labels.device)
+                   dtype=torch.float32,
+                   device=labels.device)
     p.scatter_(1, labels.reshape(-1, 1), correct_prob)
     return F.softmax(p / temperature, dim=1)
 
@@ -265,11 +266,14 @@ class TfKDRegularizationLoss(_HeadLoss):
                 f'variant={self.variant!r}, reduction={self.reduction!r}')
 
 
-def smoothed_targets(labels: torch.Tensor, num_classes: int,
+def smoothed_targets(labels: torch.Tensor,
+                     num_classes: int,
                      epsilon: float = REFERENCE_EPSILON) -> torch.Tensor:
     """``1 − ε`` on the true class and ``ε/(K − 1)`` on every other class (docs/tfkd.md G3)."""
-    t = torch.full((labels.shape[0], num_classes), epsilon / (num_classes - 1),
-                   dtype=torch.float32, device=labels.device)
+    t = torch.full((labels.shape[0], num_classes),
+                   epsilon / (num_classes - 1),
+                   dtype=torch.float32,
+                   device=labels.device)
     return t.scatter_(1, labels.reshape(-1, 1), 1.0 - epsilon)
 
 

@@ -51,7 +51,9 @@ class UNIXMixupCELoss(nn.Module):
         super().__init__()
         self.loss_weight = loss_weight
 
-    def forward(self, s_logits: torch.Tensor, t_logits: torch.Tensor,
+    def forward(self,
+                s_logits: torch.Tensor,
+                t_logits: torch.Tensor,
                 labels: Optional[torch.Tensor] = None,
                 mix_labels: Optional[torch.Tensor] = None,
                 mix_weights: Optional[torch.Tensor] = None) -> torch.Tensor:

@@ -1,6 +1,4 @@
 """Necks."""
 from .dropout_gap import GlobalAveragePoolingDropout
 
-__all__ = [
-    'GlobalAveragePoolingDropout'
-]
+__all__ = ['GlobalAveragePoolingDropout']

@@ -18,11 +18,11 @@ from .rotation import (NUM_ROTATIONS, RotationBatch, rotate_batch, rotation_summ
 from .state_dict import StateDictDiff, extract_state_dict, state_dict_diff
 
 __all__ = [
-    'CLASSIFIER_PREFIXES', 'LAYOUTS', 'ReferenceLayout', 'convert_checkpoint',
-    'convert_state_dict', 'detect_layout', 'extract_reference_state_dict', 'get_layout',
-    'map_classifier_keys', 'register_layout', 'verify_state_dict', 'map_hsakd_keys',
-    'NUM_ROTATIONS', 'RotationBatch', 'rotate_batch', 'rotation_summed_class_logits',
-    'unrotated_rows', 'FrozenNetworkOwner', 'build_frozen_network', 'check_same_classes',
-    'freeze', 'load_strict', 'build_classifier', 'model_cfg_from', 'num_classes_of',
-    'resolve_config_path', 'StateDictDiff', 'extract_state_dict', 'state_dict_diff'
+    'CLASSIFIER_PREFIXES', 'LAYOUTS', 'ReferenceLayout', 'convert_checkpoint', 'convert_state_dict',
+    'detect_layout', 'extract_reference_state_dict', 'get_layout', 'map_classifier_keys',
+    'register_layout', 'verify_state_dict', 'map_hsakd_keys', 'NUM_ROTATIONS', 'RotationBatch',
+    'rotate_batch', 'rotation_summed_class_logits', 'unrotated_rows', 'FrozenNetworkOwner',
+    'build_frozen_network', 'check_same_classes', 'freeze', 'load_strict', 'build_classifier',
+    'model_cfg_from', 'num_classes_of', 'resolve_config_path', 'StateDictDiff',
+    'extract_state_dict', 'state_dict_diff'
 ]

@@ -23,19 +23,20 @@ TRANS_FUSION_PREFIX = 'trans_fusion_module.'
 def map_ffsd_keys(state_dict: Mapping[str, Any], model: nn.Module) -> Dict[str, Any]:
     """FFSD ``weight`` state dict → mmkd keys of ``model`` (an FFSD leader or student)."""
     state_dict = strip_data_parallel(state_dict)
-    plain = OrderedDict((k, v) for k, v in state_dict.items()
-                        if not k.startswith(TRANS_FUSION_PREFIX))
+    plain = OrderedDict(
+        (k, v) for k, v in state_dict.items() if not k.startswith(TRANS_FUSION_PREFIX))
     out = OrderedDict(map_classifier_keys(plain, model))
     if getattr(model, 'trans_fusion_module', None) is not None:
         out.update((k, v) for k, v in state_dict.items() if k.startswith(TRANS_FUSION_PREFIX))
     return out
 
 
-register_layout(ReferenceLayout(
-    name='ffsd',
-    description="FFSD CIFARTrainer.py / ImageNetTrainer.py: {'weight': state_dict, 'epoch', "
-    "'cfg', 'index'} (modelleader_best.pth into configs/_base_/models/ffsd/<arch>_leader.py, "
-    'model<i>_best.pth into <arch>.py)',
-    containers=('weight', ),
-    map_keys=map_ffsd_keys,
-    meta_keys=('epoch', 'cfg', 'index')))
+register_layout(
+    ReferenceLayout(
+        name='ffsd',
+        description="FFSD CIFARTrainer.py / ImageNetTrainer.py: {'weight': state_dict, 'epoch', "
+        "'cfg', 'index'} (modelleader_best.pth into configs/_base_/models/ffsd/<arch>_leader.py, "
+        'model<i>_best.pth into <arch>.py)',
+        containers=('weight', ),
+        map_keys=map_ffsd_keys,
+        meta_keys=('epoch', 'cfg', 'index')))

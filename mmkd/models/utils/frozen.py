@@ -139,7 +139,8 @@ def build_frozen_network(spec: Union[str, dict],
     elif required:
         warnings.warn(
             f'{owner}: {role}_ckpt is None, the {role.upper()} IS UNTRAINED. This is only meant '
-            f'for tests and dry runs; set model.{role}_ckpt to a trained {role}.', stacklevel=3)
+            f'for tests and dry runs; set model.{role}_ckpt to a trained {role}.',
+            stacklevel=3)
     return freeze(network)
 
 

@@ -66,10 +66,11 @@ def map_hsakd_keys(state_dict: Mapping[str, Any], model: nn.Module) -> Dict[str,
     return out
 
 
-register_layout(ReferenceLayout(
-    name='hsakd',
-    description="HSAKD / HSSAKD train_*_cifar.py / *_imagenet.py: {'net': {backbone.*, "
-    "auxiliary_classifier.*}, 'acc', 'epoch', 'optimizer'}; into an aux-branch classifier "
-    '(configs/_base_/models/hsakd/<arch>_aux.py) or, branches dropped, a plain one',
-    containers=('net', ),
-    map_keys=map_hsakd_keys))
+register_layout(
+    ReferenceLayout(
+        name='hsakd',
+        description="HSAKD / HSSAKD train_*_cifar.py / *_imagenet.py: {'net': {backbone.*, "
+        "auxiliary_classifier.*}, 'acc', 'epoch', 'optimizer'}; into an aux-branch classifier "
+        '(configs/_base_/models/hsakd/<arch>_aux.py) or, branches dropped, a plain one',
+        containers=('net', ),
+        map_keys=map_hsakd_keys))

@@ -17,8 +17,10 @@ PACKAGE_PREFIXES = ('mmkd::', 'mmpretrain::')
 
 def _package_config_dirs(package: str) -> List[str]:
     if package == 'mmkd':
-        return [osp.join(PACKAGE_ROOT, 'configs'), osp.join(PACKAGE_ROOT, 'mmkd', '.mim',
-                                                            'configs')]
+        return [
+            osp.join(PACKAGE_ROOT, 'configs'),
+            osp.join(PACKAGE_ROOT, 'mmkd', '.mim', 'configs')
+        ]
     import importlib
     module = importlib.import_module(package)
     root = osp.dirname(osp.abspath(module.__file__))

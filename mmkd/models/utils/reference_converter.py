@@ -47,8 +47,9 @@ HintFn = Callable[[Any, Mapping[str, Any], ReferenceLayout], str]
 
 
 def _looks_like_mmkd(keys: Sequence[str]) -> bool:
-    keys = [k[len(DATA_PARALLEL_PREFIX):] if k.startswith(DATA_PARALLEL_PREFIX) else k
-            for k in keys]
+    keys = [
+        k[len(DATA_PARALLEL_PREFIX):] if k.startswith(DATA_PARALLEL_PREFIX) else k for k in keys
+    ]
     return bool(keys) and all(k.startswith(MMKD_PREFIXES) for k in keys)
 
 
@@ -61,8 +62,9 @@ def _refuse_mmkd(weights: Mapping[str, Any], source: str) -> None:
 
 
 # ------------------------------------------------------------- book-keeping, verification
-def reconcile_bookkeeping(state_dict: Mapping[str, Any], target: Mapping[str, torch.Tensor]
-                          ) -> Tuple['OrderedDict[str, Any]', List[str], List[str]]:
+def reconcile_bookkeeping(
+        state_dict: Mapping[str, Any],
+        target: Mapping[str, torch.Tensor]) -> Tuple['OrderedDict[str, Any]', List[str], List[str]]:
     """Drop ``num_batches_tracked`` entries of BatchNorms the target has without that buffer
     (e.g. ``track_running_stats=False``); add the ones an old (PyTorch < 0.4.1) checkpoint lacks,
     as 0. Returns ``(state_dict, dropped, filled)``. Entries of BatchNorms the target does not
@@ -86,24 +88,29 @@ def reconcile_bookkeeping(state_dict: Mapping[str, Any], target: Mapping[str, to
     return out, dropped, filled
 
 
-def verify_state_dict(state_dict: Mapping[str, Any], model: nn.Module,
-                      what: str = 'The converted checkpoint', hint: str = '') -> None:
+def verify_state_dict(state_dict: Mapping[str, Any],
+                      model: nn.Module,
+                      what: str = 'The converted checkpoint',
+                      hint: str = '') -> None:
     """Raise :class:`CheckpointError` unless ``state_dict`` loads into ``model`` strictly."""
     own = model.state_dict()
     diff = state_dict_diff(state_dict, own)
     if diff.ok:
         return
-    parts = [f'{what} does not fit the target model ({type(model.backbone).__name__} backbone,'
-             f' {len(own)} keys).', diff.describe()]
+    parts = [
+        f'{what} does not fit the target model ({type(model.backbone).__name__} backbone,'
+        f' {len(own)} keys).',
+        diff.describe()
+    ]
     if hint:
         parts.append(hint)
     raise CheckpointError(' '.join(parts))
 
 
 # ------------------------------------------------------------------------- conversion
-def convert_layout_weights(weights: Mapping[str, Any], layout: Union[str, ReferenceLayout],
-                           model: nn.Module
-                           ) -> Tuple['OrderedDict[str, Any]', List[str], List[str]]:
+def convert_layout_weights(
+        weights: Mapping[str, Any], layout: Union[str, ReferenceLayout],
+        model: nn.Module) -> Tuple['OrderedDict[str, Any]', List[str], List[str]]:
     """Map unwrapped reference ``weights`` for ``model`` (no verification):
     ``(state_dict, dropped book-keeping keys, filled book-keeping keys)``."""
     mapped = get_layout(layout).mapper()(weights, model)
@@ -116,8 +123,10 @@ def generic_hint(layout: ReferenceLayout) -> str:
             'that saved it.')
 
 
-def convert_state_dict(state_dict: Mapping[str, Any], layout: Union[str, ReferenceLayout],
-                       model: nn.Module, hint: Optional[str] = None) -> Dict[str, Any]:
+def convert_state_dict(state_dict: Mapping[str, Any],
+                       layout: Union[str, ReferenceLayout],
+                       model: nn.Module,
+                       hint: Optional[str] = None) -> Dict[str, Any]:
     """Convert reference weights into a state dict that ``model.load_state_dict(strict=True)``
     accepts.
 
@@ -165,7 +174,10 @@ def build_target_model(config: str, cfg_options: Optional[dict] = None) -> nn.Mo
     return classifier_of(model).eval()
 
 
-def convert_checkpoint(src: str, dst: str, layout: Union[str, ReferenceLayout], config: str,
+def convert_checkpoint(src: str,
+                       dst: str,
+                       layout: Union[str, ReferenceLayout],
+                       config: str,
                        cfg_options: Optional[dict] = None,
                        hint_fn: Optional[HintFn] = None) -> dict:
     """Read a reference checkpoint safely, convert it for ``config``'s model, verify it, save
@@ -183,8 +195,11 @@ def convert_checkpoint(src: str, dst: str, layout: Union[str, ReferenceLayout], 
     _refuse_mmkd(weights, src)
     converted, dropped, filled = convert_layout_weights(weights, layout, model)
     try:
-        verify_state_dict(converted, model, what=f'{src} converted with --layout {layout.name} '
-                          f'for --config {config}')
+        verify_state_dict(
+            converted,
+            model,
+            what=f'{src} converted with --layout {layout.name} '
+            f'for --config {config}')
     except CheckpointError as e:
         hint = hint_fn(checkpoint, weights, layout) if hint_fn else generic_hint(layout)
         raise CheckpointError(f'{e} {hint}') from None

@@ -63,9 +63,11 @@ def classifier_prefix(model: nn.Module, state_dict: Optional[Mapping[str, Any]] 
         return prefix
     fc = getattr(model.head, 'fc', None)
     if state_dict is not None and fc is not None:
-        found = [p for p in ('fc.', 'linear.', 'classifier.0.', 'classifier.', 'head.')
-                 if p + 'weight' in state_dict
-                 and tuple(state_dict[p + 'weight'].shape) == tuple(fc.weight.shape)]
+        found = [
+            p for p in ('fc.', 'linear.', 'classifier.0.', 'classifier.', 'head.') if p +
+            'weight' in state_dict and tuple(state_dict[p +
+                                                        'weight'].shape) == tuple(fc.weight.shape)
+        ]
         if len(found) == 1:
             return found[0]
     raise ConfigError(f'mmkd does not know the reference name of the classifier of backbone '

@@ -57,8 +57,8 @@ class ReferenceLayout:
     containers: Tuple[str, ...] = ()
     allow_bare: bool = False
     map_keys: Optional[Callable[[Mapping[str, Any], nn.Module], Dict[str, Any]]] = None
-    meta_keys: Tuple[str, ...] = field(default=('epoch', 'best_acc', 'accuracy', 'acc',
-                                                'best_acc1', 'arch'))
+    meta_keys: Tuple[str, ...] = field(
+        default=('epoch', 'best_acc', 'accuracy', 'acc', 'best_acc1', 'arch'))
 
     def mapper(self) -> Callable[[Mapping[str, Any], nn.Module], Dict[str, Any]]:
         return self.map_keys if self.map_keys is not None else map_classifier_keys
@@ -84,27 +84,29 @@ def get_layout(layout: Union[str, ReferenceLayout]) -> ReferenceLayout:
     return LAYOUTS[layout]
 
 
-register_layout(ReferenceLayout(
-    name='repdistiller',
-    description="RepDistiller / CRD / SemCKD train_teacher.py: {'model': state_dict, 'epoch', "
-    "'best_acc' or 'accuracy', 'optimizer'}",
-    containers=('model', )))
-register_layout(ReferenceLayout(
-    name='tfkd',
-    description="Teacher-free KD train_kd.py / ImageNet_train: {'epoch', 'state_dict', "
-    "'optim_dict'} (.pth.tar; keys may start with 'module.')",
-    containers=('state_dict', )))
-register_layout(ReferenceLayout(
-    name='torchvision',
-    description='torchvision model zoo: a bare state dict (fc.* is the classifier)',
-    allow_bare=True))
+register_layout(
+    ReferenceLayout(
+        name='repdistiller',
+        description="RepDistiller / CRD / SemCKD train_teacher.py: {'model': state_dict, 'epoch', "
+        "'best_acc' or 'accuracy', 'optimizer'}",
+        containers=('model', )))
+register_layout(
+    ReferenceLayout(
+        name='tfkd',
+        description="Teacher-free KD train_kd.py / ImageNet_train: {'epoch', 'state_dict', "
+        "'optim_dict'} (.pth.tar; keys may start with 'module.')",
+        containers=('state_dict', )))
+register_layout(
+    ReferenceLayout(
+        name='torchvision',
+        description='torchvision model zoo: a bare state dict (fc.* is the classifier)',
+        allow_bare=True))
 
 
 # ------------------------------------------------------------------ checkpoint inspection
 def is_state_dict(obj: Any) -> bool:
     """A non-empty mapping from names to tensors (the weights themselves, not a container)."""
-    return (isinstance(obj, Mapping) and len(obj) > 0
-            and all(isinstance(k, str) for k in obj)
+    return (isinstance(obj, Mapping) and len(obj) > 0 and all(isinstance(k, str) for k in obj)
             and all(isinstance(v, torch.Tensor) for v in obj.values()))
 
 
@@ -122,7 +124,8 @@ def detect_layout(checkpoint: Any) -> Optional[str]:
     return None
 
 
-def extract_reference_state_dict(checkpoint: Any, layout: Union[str, ReferenceLayout],
+def extract_reference_state_dict(checkpoint: Any,
+                                 layout: Union[str, ReferenceLayout],
                                  source: str = 'the checkpoint') -> Tuple[Dict[str, Any], dict]:
     """Return ``(state_dict, meta)``: the weights inside ``checkpoint`` and the scalar entries
     of ``layout.meta_keys`` next to them.
@@ -148,8 +151,8 @@ def extract_reference_state_dict(checkpoint: Any, layout: Union[str, ReferenceLa
         return dict(checkpoint), {}
     guess = detect_layout(checkpoint)
     top = ', '.join(repr(k) for k in list(checkpoint)[:8]) or 'none'
-    expected = (' or '.join(repr(c) for c in layout.containers) if layout.containers else
-                'a bare state dict')
+    expected = (' or '.join(
+        repr(c) for c in layout.containers) if layout.containers else 'a bare state dict')
     hint = (f' It looks like the {guess!r} layout: use --layout {guess}.'
             if guess and guess != layout.name else '')
     raise CheckpointError(f'{source} does not have the {layout.name!r} layout (expected '

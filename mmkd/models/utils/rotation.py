@@ -27,8 +27,7 @@ NUM_ROTATIONS = 4
 
 def rotate_batch(inputs: torch.Tensor,
                  labels: Optional[torch.Tensor] = None,
-                 num_classes: Optional[int] = None
-                 ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+                 num_classes: Optional[int] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
     """``[N, C, H, W]`` images → ``([4N, C, H, W]`` rotated images, ``[4N]`` joint labels``)``.
 
     Args:
@@ -54,8 +53,8 @@ def rotate_batch(inputs: torch.Tensor,
     labels = labels.reshape(-1).long()
     if labels.numel() != inputs.shape[0]:
         raise ValueError(f'rotate_batch: {inputs.shape[0]} images but {labels.numel()} labels')
-    if num_classes is not None and labels.numel() and (
-            int(labels.min()) < 0 or int(labels.max()) >= num_classes):
+    if num_classes is not None and labels.numel() and (int(labels.min()) < 0
+                                                       or int(labels.max()) >= num_classes):
         raise ValueError(f'rotate_batch: labels must lie in [0, {num_classes}), found '
                          f'[{int(labels.min())}, {int(labels.max())}]')
     offsets = torch.arange(NUM_ROTATIONS, device=labels.device, dtype=labels.dtype)

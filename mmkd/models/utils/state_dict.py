@@ -107,6 +107,6 @@ def extract_state_dict(checkpoint: Any, path: str) -> 'OrderedDict[str, Any]':
         state = checkpoint
     state = strip_data_parallel(state)
     if state and all(k.startswith(DISTILLER_PREFIXES + ('data_preprocessor.', )) for k in state):
-        state = OrderedDict((k[len('student.'):], v) for k, v in state.items()
-                            if k.startswith('student.'))
+        state = OrderedDict(
+            (k[len('student.'):], v) for k, v in state.items() if k.startswith('student.'))
     return state

@@ -18,11 +18,12 @@ import os.path as osp
 
 from .reference_converter import ReferenceLayout, register_layout
 
-UNIXKD_LAYOUT = register_layout(ReferenceLayout(
-    name='unixkd',
-    description="UNIXKD teacher.py: experiments/teacher_<arch>/ckpt/best.pth = {'epoch', "
-    "'state_dict', 'acc'} (student_v0.py's student_best.pth: {'state_dict', 'best_acc'})",
-    containers=('state_dict', )))
+UNIXKD_LAYOUT = register_layout(
+    ReferenceLayout(
+        name='unixkd',
+        description="UNIXKD teacher.py: experiments/teacher_<arch>/ckpt/best.pth = {'epoch', "
+        "'state_dict', 'acc'} (student_v0.py's student_best.pth: {'state_dict', 'best_acc'})",
+        containers=('state_dict', )))
 
 #: reference ``model_dict`` name → mmkd model config (teachers and students of command.sh)
 UNIXKD_ARCH_CONFIGS = {

@@ -11,6 +11,7 @@ from tests.engine.hooks.toy_runner import ToyModel, toy_runner
 
 
 class Distiller(nn.Module):
+
     def __init__(self):
         super().__init__()
         self.student = nn.Linear(2, 1)
@@ -59,8 +60,12 @@ def test_resume_of_another_model_stops_before_training(tmp_path):
     state = torch.load(tmp_path / 'other' / 'epoch_1.pth', weights_only=False)
     state['state_dict'] = {'other.weight': torch.zeros(1)}
     torch.save(state, tmp_path / 'foreign.pth')
-    runner = toy_runner(tmp_path / 'run', max_epochs=2, load_from=str(tmp_path / 'foreign.pth'),
-                        resume=True, custom_hooks=[dict(type='CheckpointCompatibilityHook')])
+    runner = toy_runner(
+        tmp_path / 'run',
+        max_epochs=2,
+        load_from=str(tmp_path / 'foreign.pth'),
+        resume=True,
+        custom_hooks=[dict(type='CheckpointCompatibilityHook')])
     with pytest.raises(CheckpointError, match='Missing keys .*linear.weight'):
         runner.train()
     assert not (tmp_path / 'run' / 'epoch_1.pth').exists()

@@ -9,13 +9,18 @@ from tests.engine.hooks.toy_runner import ToyModel, toy_runner
 
 def test_every_epoch_then_the_restored_epoch_after_resume(tmp_path):
     model = ToyModel()
-    toy_runner(tmp_path, model=model, max_epochs=3,
-               custom_hooks=[dict(type='DistillationEpochHook')]).train()
+    toy_runner(
+        tmp_path, model=model, max_epochs=3,
+        custom_hooks=[dict(type='DistillationEpochHook')]).train()
     assert model.epochs_seen == [0, 1, 2]
     resumed = ToyModel()
-    toy_runner(tmp_path, model=resumed, max_epochs=3, resume=True,
-               load_from=str(tmp_path / 'epoch_2.pth'),
-               custom_hooks=[dict(type='DistillationEpochHook')]).train()
+    toy_runner(
+        tmp_path,
+        model=resumed,
+        max_epochs=3,
+        resume=True,
+        load_from=str(tmp_path / 'epoch_2.pth'),
+        custom_hooks=[dict(type='DistillationEpochHook')]).train()
     assert resumed.epochs_seen == [2]
 
 

@@ -31,12 +31,15 @@ def toy_runner(work_dir, hook, max_epochs=4, interval=2):
     return Runner(
         model=ToyModel(),
         work_dir=str(work_dir),
-        train_dataloader=dict(dataset=data, sampler=dict(type='DefaultSampler', shuffle=False),
-                              batch_size=4, collate_fn=dict(type='default_collate')),
+        train_dataloader=dict(
+            dataset=data,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            batch_size=4,
+            collate_fn=dict(type='default_collate')),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
         train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=interval,
-                                           max_keep_ckpts=1)),
+        default_hooks=dict(
+            checkpoint=dict(type='CheckpointHook', interval=interval, max_keep_ckpts=1)),
         custom_hooks=[hook],
         default_scope='mmkd',
         experiment_name=f'keep_{osp.basename(str(work_dir))}')
@@ -63,8 +66,8 @@ def test_best_copy_follows_best_ckpt(tmp_path):
     hook = HOOKS.build(dict(type='KeepCheckpointsHook', best=True))
     assert isinstance(hook, KeepCheckpointsHook)
     hub = MessageHub.get_instance('keep_best_test')
-    runner = SimpleNamespace(work_dir=str(tmp_path), message_hub=hub,
-                             logger=MMLogger.get_instance('keep_best_test'))
+    runner = SimpleNamespace(
+        work_dir=str(tmp_path), message_hub=hub, logger=MMLogger.get_instance('keep_best_test'))
     for epoch in (1, 3):
         path = tmp_path / f'best_accuracy_top1_epoch_{epoch}.pth'
         torch.save(dict(meta=dict(epoch=epoch)), path)

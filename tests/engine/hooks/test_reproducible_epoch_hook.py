@@ -59,11 +59,16 @@ class EpochDraws(ReproducibleEpochHook):
 
 def test_in_a_runner_a_resumed_epoch_draws_the_same_numbers(tmp_path):
     full = EpochDraws()
-    toy_runner(tmp_path / 'full', max_epochs=3, custom_hooks=[full],
-               randomness=dict(seed=5)).train()
+    toy_runner(
+        tmp_path / 'full', max_epochs=3, custom_hooks=[full], randomness=dict(seed=5)).train()
     resumed = EpochDraws()
-    toy_runner(tmp_path / 'full', max_epochs=3, custom_hooks=[resumed], randomness=dict(seed=5),
-               load_from=str(tmp_path / 'full' / 'epoch_2.pth'), resume=True).train()
+    toy_runner(
+        tmp_path / 'full',
+        max_epochs=3,
+        custom_hooks=[resumed],
+        randomness=dict(seed=5),
+        load_from=str(tmp_path / 'full' / 'epoch_2.pth'),
+        resume=True).train()
     assert sorted(full.first) == [0, 1, 2] and sorted(resumed.first) == [2]
     assert torch.equal(full.first[2], resumed.first[2])
     assert not torch.equal(full.first[1], full.first[2])

@@ -29,8 +29,13 @@ class ToyDistiller(ToyModel):
 def test_last_and_best_hold_the_student_of_the_right_checkpoint(tmp_path):
     # validation scores by epoch: best at epoch 2, not at epoch 3
     model = ToyDistiller()
-    runner = toy_runner(tmp_path, model=model, max_epochs=3, val_scores=[1.0, 3.0, 2.0],
-                        save_best='toy/score', custom_hooks=[dict(type='StudentCheckpointHook')])
+    runner = toy_runner(
+        tmp_path,
+        model=model,
+        max_epochs=3,
+        val_scores=[1.0, 3.0, 2.0],
+        save_best='toy/score',
+        custom_hooks=[dict(type='StudentCheckpointHook')])
     runner.train()
     last = safe_load(str(tmp_path / 'student_last.pth'))
     assert set(last) == {'meta', 'state_dict'}
@@ -59,8 +64,11 @@ def test_models_without_a_student_get_no_student_checkpoint(tmp_path):
 
 def test_iteration_based_training_writes_student_last(tmp_path):
     model = ToyDistiller()
-    toy_runner(tmp_path, model=model, custom_hooks=[dict(type='StudentCheckpointHook')],
-               train_cfg=dict(by_epoch=False, max_iters=3),
-               checkpoint=dict(by_epoch=False, interval=3)).train()
+    toy_runner(
+        tmp_path,
+        model=model,
+        custom_hooks=[dict(type='StudentCheckpointHook')],
+        train_cfg=dict(by_epoch=False, max_iters=3),
+        checkpoint=dict(by_epoch=False, interval=3)).train()
     last = safe_load(str(tmp_path / 'student_last.pth'))
     assert last['meta']['source_checkpoint'] == osp.join(str(tmp_path), 'iter_3.pth')

@@ -6,6 +6,7 @@ from tests.engine.hooks.toy_runner import ToyModel, toy_runner
 
 
 class WithTeacher(ToyModel):
+
     def __init__(self):
         super().__init__()
         self.teacher_calls = 0
@@ -20,8 +21,12 @@ class WithTeacher(ToyModel):
 
 def test_measured_once_before_training_and_kept_for_a_resume(tmp_path):
     model = WithTeacher()
-    runner = toy_runner(tmp_path, model=model, max_epochs=2, val_scores=[7.0, 1.0, 2.0],
-                        custom_hooks=[dict(type='TeacherEvalHook')])
+    runner = toy_runner(
+        tmp_path,
+        model=model,
+        max_epochs=2,
+        val_scores=[7.0, 1.0, 2.0],
+        custom_hooks=[dict(type='TeacherEvalHook')])
     runner.train()
     # the 4 validation samples in batches of 4: one predict_teacher call, in eval mode
     assert model.teacher_calls == 1 and model.modes == [False]
@@ -38,7 +43,11 @@ def test_measured_once_before_training_and_kept_for_a_resume(tmp_path):
 
 def test_models_without_a_teacher_are_skipped(tmp_path):
     model = ToyModel()
-    runner = toy_runner(tmp_path, model=model, max_epochs=1, val_scores=[1.0],
-                        custom_hooks=[dict(type='TeacherEvalHook')])
+    runner = toy_runner(
+        tmp_path,
+        model=model,
+        max_epochs=1,
+        val_scores=[1.0],
+        custom_hooks=[dict(type='TeacherEvalHook')])
     runner.train()
     assert runner.message_hub.get_info('teacher_metrics') is None

@@ -68,19 +68,30 @@ class ScriptedMetric(BaseMetric):
 
 
 def toy_data(n: int = 8):
-    return [dict(inputs=torch.tensor([float(i), 1.0]), data_samples=torch.tensor(i))
-            for i in range(n)]
+    return [
+        dict(inputs=torch.tensor([float(i), 1.0]), data_samples=torch.tensor(i)) for i in range(n)
+    ]
 
 
 def loader(n: int = 8, batch_size: int = 4):
-    return dict(dataset=toy_data(n), sampler=dict(type='DefaultSampler', shuffle=False),
-                batch_size=batch_size, collate_fn=dict(type='default_collate'))
+    return dict(
+        dataset=toy_data(n),
+        sampler=dict(type='DefaultSampler', shuffle=False),
+        batch_size=batch_size,
+        collate_fn=dict(type='default_collate'))
 
 
-def toy_runner(work_dir, model=None, custom_hooks=(), max_epochs: int = 2, interval: int = 1,
-               val_scores: Optional[Sequence[float]] = None, save_best: Optional[str] = None,
-               max_keep_ckpts: int = -1, train_cfg: Optional[dict] = None,
-               checkpoint: Optional[dict] = None, **kwargs) -> Runner:
+def toy_runner(work_dir,
+               model=None,
+               custom_hooks=(),
+               max_epochs: int = 2,
+               interval: int = 1,
+               val_scores: Optional[Sequence[float]] = None,
+               save_best: Optional[str] = None,
+               max_keep_ckpts: int = -1,
+               train_cfg: Optional[dict] = None,
+               checkpoint: Optional[dict] = None,
+               **kwargs) -> Runner:
     """A Runner training ``model`` (default :class:`ToyModel`) on 8 samples, 2 iterations/epoch.
 
     With ``val_scores`` it validates after every epoch with :class:`ScriptedMetric`;
@@ -89,8 +100,10 @@ def toy_runner(work_dir, model=None, custom_hooks=(), max_epochs: int = 2, inter
     install_safe_loader()  # as tools/train.py does: checkpoints load with weights_only=True
     val = {}
     if val_scores is not None:
-        val = dict(val_dataloader=loader(4), val_cfg=dict(),
-                   val_evaluator=dict(type='ScriptedMetric', values=list(val_scores)))
+        val = dict(
+            val_dataloader=loader(4),
+            val_cfg=dict(),
+            val_evaluator=dict(type='ScriptedMetric', values=list(val_scores)))
     ckpt_overrides = checkpoint
     checkpoint = dict(type='CheckpointHook', interval=interval, max_keep_ckpts=max_keep_ckpts)
     if save_best:

@@ -54,41 +54,57 @@ ZOO = {
     'vgg13': (9.462, VGG, 'relu', 'vgg'),
     'vgg16': (14.774, VGG, 'relu', 'vgg'),
     'vgg19': (20.087, VGG, 'relu', 'vgg'),
-    'mobilenetv2': (0.813, ((16, 16), [(12, 16), (16, 8), (48, 4), (160, 2)], (1280, 2), 1280),
-                    'none', 'mobilenetv2'),
-    'shufflev1': (0.949, ((24, 32), [(240, 16), (480, 8), (960, 4)], (960, 4), 960), 'relu',
-                  'shuffle'),
-    'shufflev2': (1.356, ((24, 32), [(116, 16), (232, 8), (464, 4)], (1024, 4), 1024),
-                  'shuffle_relu', 'shuffle'),
+    'mobilenetv2': (0.813, ((16, 16), [(12, 16), (16, 8), (48, 4),
+                                       (160, 2)], (1280, 2), 1280), 'none', 'mobilenetv2'),
+    'shufflev1': (0.949, ((24, 32), [(240, 16), (480, 8),
+                                     (960, 4)], (960, 4), 960), 'relu', 'shuffle'),
+    'shufflev2': (1.356, ((24, 32), [(116, 16), (232, 8),
+                                     (464, 4)], (1024, 4), 1024), 'shuffle_relu', 'shuffle'),
 }
 NAMES = list(ZOO)
 
 # A handful of key names of the reference implementations' state_dicts (RepDistiller models/*.py
 # built with # num_classes=100), with the prefix they get in mmkd.
 REFERENCE_KEYS = {
-    'resnet8': ['conv1.weight', 'bn1.running_var', 'layer1.0.conv1.weight',
-                'layer2.0.downsample.0.weight', 'layer3.0.downsample.1.running_mean',
-                'layer3.0.bn2.bias', 'fc.weight', 'fc.bias'],
+    'resnet8': [
+        'conv1.weight', 'bn1.running_var', 'layer1.0.conv1.weight', 'layer2.0.downsample.0.weight',
+        'layer3.0.downsample.1.running_mean', 'layer3.0.bn2.bias', 'fc.weight', 'fc.bias'
+    ],
     'resnet32x4': ['layer1.0.downsample.0.weight', 'layer3.4.conv2.weight', 'fc.weight'],
-    'wrn40_2': ['conv1.weight', 'block1.layer.0.bn1.weight', 'block1.layer.0.convShortcut.weight',
-                'block2.layer.5.conv2.weight', 'block3.layer.0.bn1.num_batches_tracked',
-                'bn1.running_mean', 'fc.weight', 'fc.bias'],
+    'wrn40_2': [
+        'conv1.weight', 'block1.layer.0.bn1.weight', 'block1.layer.0.convShortcut.weight',
+        'block2.layer.5.conv2.weight', 'block3.layer.0.bn1.num_batches_tracked', 'bn1.running_mean',
+        'fc.weight', 'fc.bias'
+    ],
     'wrn16_1': ['block1.layer.1.conv1.weight', 'block2.layer.0.convShortcut.weight', 'fc.bias'],
-    'vgg8': ['block0.0.weight', 'block0.0.bias', 'block0.1.running_var', 'block4.1.weight',
-             'classifier.weight', 'classifier.bias'],
+    'vgg8': [
+        'block0.0.weight', 'block0.0.bias', 'block0.1.running_var', 'block4.1.weight',
+        'classifier.weight', 'classifier.bias'
+    ],
     'vgg13': ['block0.3.weight', 'block0.4.running_mean', 'block4.4.bias', 'classifier.weight'],
     'vgg19': ['block2.9.weight', 'block4.10.running_var', 'classifier.bias'],
-    'mobilenetv2': ['conv1.0.weight', 'conv1.1.running_mean', 'blocks.0.0.conv.0.weight',
-                    'blocks.3.3.conv.7.bias', 'blocks.6.0.conv.3.weight', 'conv2.0.weight',
-                    'conv2.1.weight', 'classifier.0.weight', 'classifier.0.bias'],
-    'shufflev1': ['conv1.weight', 'bn1.bias', 'layer1.0.conv1.weight', 'layer2.7.bn3.running_var',
-                  'layer3.3.conv2.weight', 'linear.weight', 'linear.bias'],
-    'shufflev2': ['conv1.weight', 'layer1.0.conv5.weight', 'layer1.0.bn4.running_mean',
-                  'layer2.7.conv3.weight', 'layer3.3.bn1.bias', 'conv2.weight', 'bn2.running_var',
-                  'linear.weight'],
+    'mobilenetv2': [
+        'conv1.0.weight', 'conv1.1.running_mean', 'blocks.0.0.conv.0.weight',
+        'blocks.3.3.conv.7.bias', 'blocks.6.0.conv.3.weight', 'conv2.0.weight', 'conv2.1.weight',
+        'classifier.0.weight', 'classifier.0.bias'
+    ],
+    'shufflev1': [
+        'conv1.weight', 'bn1.bias', 'layer1.0.conv1.weight', 'layer2.7.bn3.running_var',
+        'layer3.3.conv2.weight', 'linear.weight', 'linear.bias'
+    ],
+    'shufflev2': [
+        'conv1.weight', 'layer1.0.conv5.weight', 'layer1.0.bn4.running_mean',
+        'layer2.7.conv3.weight', 'layer3.3.bn1.bias', 'conv2.weight', 'bn2.running_var',
+        'linear.weight'
+    ],
 }
-REFERENCE_FC = {'wrn': 'fc.', 'resnet': 'fc.', 'vgg': 'classifier.', 'mobilenetv2': 'classifier.0.',
-                'shufflev': 'linear.'}
+REFERENCE_FC = {
+    'wrn': 'fc.',
+    'resnet': 'fc.',
+    'vgg': 'classifier.',
+    'mobilenetv2': 'classifier.0.',
+    'shufflev': 'linear.'
+}
 
 X = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))
 

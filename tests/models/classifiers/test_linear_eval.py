@@ -34,14 +34,22 @@ def student_files(tmp_path_factory):
     full_state.update({f'teacher.{k}': torch.zeros_like(v) for k, v in state.items()})
     atomic_torch_save({'meta': {}, 'state_dict': full_state}, full)
     wrong = str(folder / 'resnet8.pth')
-    atomic_torch_save({'meta': {}, 'state_dict': MODELS.build(
-        Config.fromfile('configs/_base_/models/resnet8.py').model).state_dict()}, wrong)
+    atomic_torch_save(
+        {
+            'meta': {},
+            'state_dict':
+            MODELS.build(Config.fromfile('configs/_base_/models/resnet8.py').model).state_dict()
+        }, wrong)
     return dict(state=state, only=only, full=full, wrong=wrong, folder=str(folder))
 
 
 def build(path, num_classes=10):
-    return MODELS.build(dict(type='LinearEvalClassifier', student=STUDENT, num_classes=num_classes,
-                             student_ckpt=path))
+    return MODELS.build(
+        dict(
+            type='LinearEvalClassifier',
+            student=STUDENT,
+            num_classes=num_classes,
+            student_ckpt=path))
 
 
 def frozen_state(model):
@@ -77,8 +85,9 @@ def test_a_step_leaves_the_backbone_bit_identical(student_files):
             opt.defaults['weight_decay']) == (0.1, 0.9, True, 0.)
     g = torch.Generator().manual_seed(0)
     for _ in range(2):
-        data = dict(inputs=torch.randint(0, 255, (6, 3, 32, 32), generator=g).float(),
-                    data_samples=[DataSample().set_gt_label(i % 10) for i in range(6)])
+        data = dict(
+            inputs=torch.randint(0, 255, (6, 3, 32, 32), generator=g).float(),
+            data_samples=[DataSample().set_gt_label(i % 10) for i in range(6)])
         losses = model.train_step(data, optim)
         assert torch.isfinite(losses['loss'])
     for k, v in frozen_state(model).items():
@@ -108,8 +117,9 @@ TINY = ['train_cfg.max_epochs=1', 'randomness.seed=0', 'default_hooks.logger.int
 def loader_opts(batch):
     opts = []
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        opts += [f'{key}.num_workers=0', f'{key}.persistent_workers=False',
-                 f'{key}.batch_size={batch}']
+        opts += [
+            f'{key}.num_workers=0', f'{key}.persistent_workers=False', f'{key}.batch_size={batch}'
+        ]
     return opts
 
 
@@ -121,8 +131,9 @@ def test_tools_train_on_generated_data(student_files, tmp_path, config, dataset)
     root = generated_dataset_root(student_files['folder'], dataset)
     work = str(tmp_path)
     opts = TINY + loader_opts(100) + [f'model.student_ckpt={student_files["only"]}'] + [
-        f'{k}.dataset.data_root={root}' for k in ('train_dataloader', 'val_dataloader',
-                                                  'test_dataloader')]
+        f'{k}.dataset.data_root={root}'
+        for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    ]
     out = run_tool(['tools/train.py', config, '--work-dir', work, '--cfg-options'] + opts).stdout
     assert 'accuracy/top1' in out
     trained = safe_load(osp.join(work, 'epoch_1.pth'))['state_dict']

@@ -24,8 +24,9 @@ def test_connector_resnet32x4_to_shufflev1():
     s_shapes = [(240, 16, 16), (480, 8, 8), (960, 4, 4)]
     t_shapes = [(64, 32, 32), (128, 16, 16), (256, 8, 8)]
     conn = ABConnector(s_shapes, t_shapes)
-    assert all(isinstance(c, ConvRegConnector) and isinstance(c.conv, nn.ConvTranspose2d)
-               and not c.use_relu for c in conn.connectors)
+    assert all(
+        isinstance(c, ConvRegConnector) and isinstance(c.conv, nn.ConvTranspose2d)
+        and not c.use_relu for c in conn.connectors)
     expected = sum(cs * ct * 16 + ct + 2 * ct for (cs, _, _), (ct, _, _) in zip(s_shapes, t_shapes))
     assert expected == 245952 + 983424 + 3932928
     assert sum(p.numel() for p in conn.parameters()) == expected

@@ -9,13 +9,15 @@ from mmkd.models.losses.fitnet import FitNetLoss
 from tests.np_reference import np_adaptive_pool
 
 
-@pytest.mark.parametrize('s_shape,t_shape,conv_type,kernel', [
-    ((16, 32, 32), (32, 16, 16), nn.Conv2d, (3, 3)),           # s_H == 2 t_H
-    ((16, 8, 8), (32, 16, 16), nn.ConvTranspose2d, (4, 4)),    # 2 s_H == t_H
-    ((16, 10, 10), (32, 8, 8), nn.Conv2d, (3, 3)),             # valid conv 1 + 10 - 8
-    ((16, 8, 8), (32, 8, 8), nn.Conv2d, (1, 1)),               # equal sizes
-    ((16, 4, 4), (32, 16, 16), nn.Conv2d, (3, 3)),             # SemCKD fallback, teacher pooled
-])
+@pytest.mark.parametrize(
+    's_shape,t_shape,conv_type,kernel',
+    [
+        ((16, 32, 32), (32, 16, 16), nn.Conv2d, (3, 3)),  # s_H == 2 t_H
+        ((16, 8, 8), (32, 16, 16), nn.ConvTranspose2d, (4, 4)),  # 2 s_H == t_H
+        ((16, 10, 10), (32, 8, 8), nn.Conv2d, (3, 3)),  # valid conv 1 + 10 - 8
+        ((16, 8, 8), (32, 8, 8), nn.Conv2d, (1, 1)),  # equal sizes
+        ((16, 4, 4), (32, 16, 16), nn.Conv2d, (3, 3)),  # SemCKD fallback, teacher pooled
+    ])
 def test_conv_reg_branches(s_shape, t_shape, conv_type, kernel):
     conn = ConvRegConnector(torch.Size(s_shape), torch.Size(t_shape))
     assert type(conn.conv) is conv_type and tuple(conn.conv.kernel_size) == kernel

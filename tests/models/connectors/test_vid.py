@@ -16,8 +16,8 @@ def test_log_scale_init():
     # inverse softplus of 5 - 1e-5: log(exp(4.99999) - 1)
     expected = math.log(math.exp(5.0 - 1e-5) - 1.0)
     assert expected == pytest.approx(4.993229, abs=1e-6)
-    torch.testing.assert_close(conn.layers[0].log_scale.detach(),
-                               torch.full((6, ), expected), rtol=0, atol=1e-6)
+    torch.testing.assert_close(
+        conn.layers[0].log_scale.detach(), torch.full((6, ), expected), rtol=0, atol=1e-6)
     # so the initial variance is 5: log(1 + exp(log_scale)) + 1e-5
     torch.testing.assert_close(conn.layers[0].variance().detach(), torch.full((6, ), 5.0))
 

@@ -67,8 +67,11 @@ def make_batch(n=BATCH, classes=100, seed=0, n_data=None):
         s = DataSample().set_gt_label(int(y))
         if n_data is not None:
             s.set_field(i, 'sample_idx', field_type='metainfo')
-            s.set_field(torch.randint(0, n_data, (6, ), generator=g), "contrast_idx",
-                        dtype=torch.Tensor, field_type='data')
+            s.set_field(
+                torch.randint(0, n_data, (6, ), generator=g),
+                "contrast_idx",
+                dtype=torch.Tensor,
+                field_type='data')
         samples.append(s)
     return x, samples
 
@@ -125,22 +128,30 @@ def aux_cfg(**extra):
 
 def hsakd_losses() -> dict:
     out = {}
-    model = MODELS.build(dict(type='HSAKDDistiller', student=aux_cfg(), teacher=aux_cfg(),
-                              teacher_ckpt_required=False, kd_weight=0.7, aux_kd_weight=1.3))
+    model = MODELS.build(
+        dict(
+            type='HSAKDDistiller',
+            student=aux_cfg(),
+            teacher=aux_cfg(),
+            teacher_ckpt_required=False,
+            kd_weight=0.7,
+            aux_kd_weight=1.3))
     name_init(model)
     model.train()
     out['hsakd_distiller'] = _values(model.loss(*make_batch(3, classes=10)), model)
     for mode in ('frozen', 'joint'):
-        teacher = MODELS.build(aux_cfg(type='HSAKDTeacher', freeze_backbone=mode == 'frozen',
-                                       backbone_ckpt_required=False))
+        teacher = MODELS.build(
+            aux_cfg(
+                type='HSAKDTeacher', freeze_backbone=mode == 'frozen',
+                backbone_ckpt_required=False))
         name_init(teacher)
         teacher.train()
         out[f'hsakd_teacher_{mode}'] = _values(teacher.loss(*make_batch(3, classes=10)), teacher)
     online = MODELS.build(dict(type='HSSAKDOnlineDistiller', peer=aux_cfg()))
     # recorded when the peers were one ModuleList (`peers.0.*`, `peers.1.*`); now they are the
     # parts `peer1`, `peer2` (issue 12): the same weights come from the old names
-    name_init(online, lambda name: re.sub(r'^peer(\d+)\.',
-                                          lambda m: f'peers.{int(m.group(1)) - 1}.', name))
+    name_init(online,
+              lambda name: re.sub(r'^peer(\d+)\.', lambda m: f'peers.{int(m.group(1)) - 1}.', name))
     # the two peers must differ: perturb the second peer deterministically
     with torch.no_grad():
         for name, t in online.peer2.state_dict().items():

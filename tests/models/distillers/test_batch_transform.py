@@ -35,10 +35,14 @@ class _KeepFirstRowsTransform(nn.Module):
 
 
 def build(**kwargs):
-    cfg = dict(type='SingleTeacherDistiller', student=STUDENT, teacher=TEACHER,
-               teacher_ckpt_required=False, student_loss_weight=0.5,
-               distill_losses=dict(kd=dict(type='KDLoss', tau=4.0, loss_weight=0.9)),
-               batch_transform=dict(type='_KeepFirstRowsTransform', k=2))
+    cfg = dict(
+        type='SingleTeacherDistiller',
+        student=STUDENT,
+        teacher=TEACHER,
+        teacher_ckpt_required=False,
+        student_loss_weight=0.5,
+        distill_losses=dict(kd=dict(type='KDLoss', tau=4.0, loss_weight=0.9)),
+        batch_transform=dict(type='_KeepFirstRowsTransform', k=2))
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -83,8 +87,7 @@ def test_transform_rewrites_what_teacher_and_student_see():
 
 
 def test_rewritten_fields_reach_the_losses():
-    model = build(distill_losses=dict(
-        kd=dict(type='TfKDLoss', alpha=0.5, tau=4.0, with_ce=True)))
+    model = build(distill_losses=dict(kd=dict(type='TfKDLoss', alpha=0.5, tau=4.0, with_ce=True)))
     model.train()
     x, samples = batch()
     losses = model.loss(x, samples)  # TfKDLoss(with_ce) reads `labels`: must be 2 rows, not 5
@@ -99,8 +102,10 @@ def test_log_values_are_logged_not_summed():
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0))
     data = dict(inputs=list(x), data_samples=samples)
     log_vars = model.train_step(data, optim)
-    log_vars = {k: float(v.detach()) if hasattr(v, "detach") else float(v)
-                for k, v in log_vars.items()}
+    log_vars = {
+        k: float(v.detach()) if hasattr(v, "detach") else float(v)
+        for k, v in log_vars.items()
+    }
     assert log_vars['kept_fraction'] == pytest.approx(2 / 5)
     assert log_vars['loss'] == pytest.approx(log_vars['loss_cls'] + log_vars['loss_kd'], rel=1e-6)
 

@@ -57,14 +57,15 @@ def test_owner_keeps_frozen_networks_in_eval():
 def test_load_strict_part_of_a_model(tmp_path):
     net = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 3))
     path = str(tmp_path / 'part.pth')
-    atomic_torch_save({'state_dict': {'0.weight': torch.ones(2, 2), '0.bias': torch.ones(2)}},
-                      path)
+    atomic_torch_save({'state_dict': {'0.weight': torch.ones(2, 2), '0.bias': torch.ones(2)}}, path)
     target = {k: v for k, v in net.state_dict().items() if k.startswith('0.')}
     kept = net[1].weight.clone()
     load_strict(net, path, 'backbone', target=target)
     assert torch.equal(net[0].weight, torch.ones(2, 2)) and torch.equal(net[1].weight, kept)
-    with pytest.raises(CheckpointError, match=r'does not fit the backbone config\. Missing keys'
-                       r' \(2\): 1\.weight, 1\.bias\. HINT'):
+    with pytest.raises(
+            CheckpointError,
+            match=r'does not fit the backbone config\. Missing keys'
+            r' \(2\): 1\.weight, 1\.bias\. HINT'):
         load_strict(net, path, 'backbone', fit_hint='HINT')
     with pytest.raises(CheckpointError, match=r'^Backbone checkpoint .* does not exist\. GET IT'):
         load_strict(net, str(tmp_path / 'none.pth'), 'backbone', missing_hint='GET IT')
@@ -74,14 +75,16 @@ def test_build_frozen_network_checks_before_loading(tmp_path):
     student = MODELS.build(Config.fromfile(f'{ROOT}/configs/_base_/models/resnet8.py').model)
     path = str(tmp_path / 'teacher.pth')
     atomic_torch_save({'state_dict': student.state_dict()}, path)
-    teacher = build_frozen_network('configs/_base_/models/resnet8.py', path,
-                                   same_classes_as=student)
+    teacher = build_frozen_network(
+        'configs/_base_/models/resnet8.py', path, same_classes_as=student)
     for k, v in teacher.state_dict().items():
         assert torch.equal(v, student.state_dict()[k])
     assert is_frozen(teacher) and not teacher.training
     with pytest.raises(ConfigError, match='teacher predicts 10 classes but the student 100'):
-        build_frozen_network(dict(cfg_path='configs/_base_/models/resnet8.py',
-                                  head=dict(num_classes=10)), path, same_classes_as=student)
+        build_frozen_network(
+            dict(cfg_path='configs/_base_/models/resnet8.py', head=dict(num_classes=10)),
+            path,
+            same_classes_as=student)
     with pytest.warns(UserWarning, match='the TEACHER IS UNTRAINED'):
         build_frozen_network('configs/_base_/models/resnet8.py', owner='X')
 
@@ -105,6 +108,8 @@ def test_converter_modules_import_alone_and_layouts_register_themselves():
                    'mmkd.models.utils.state_dict',
                    'mmkd.engine.hooks.checkpoint_compatibility_hook',
                    'mmkd.models.distillers.single_teacher'):
-        result = subprocess.run([sys.executable, '-c', code, module], cwd=ROOT,
-                                capture_output=True, text=True)
+        result = subprocess.run([sys.executable, '-c', code, module],
+                                cwd=ROOT,
+                                capture_output=True,
+                                text=True)
         assert result.returncode == 0, (module, result.stderr[-2000:])

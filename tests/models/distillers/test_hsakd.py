@@ -106,8 +106,8 @@ def test_each_row_is_the_rotated_copy():
         for i in range(2):
             for r in range(4):
                 single = model.forward_aux(torch.rot90(x[i:i + 1], r, (2, 3)))
-                torch.testing.assert_close(out.logits[4 * i + r], single.logits[0],
-                                           rtol=1e-4, atol=1e-4)
+                torch.testing.assert_close(
+                    out.logits[4 * i + r], single.logits[0], rtol=1e-4, atol=1e-4)
                 for a, b in zip(out.ss_logits, single.ss_logits):
                     torch.testing.assert_close(a[4 * i + r], b[0], rtol=1e-4, atol=1e-4)
 
@@ -135,16 +135,17 @@ def data_batch(n=2, seed=0):
 def train_steps(model, steps=2):
     model.init_weights()
     model.train()
-    optim = build_optim_wrapper(model, dict(optimizer=dict(
-        type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4, nesterov=True)))
+    optim = build_optim_wrapper(
+        model,
+        dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4, nesterov=True)))
     for i in range(steps):
         model.train_step(data_batch(seed=i), optim)
 
 
 def test_frozen_teacher_keeps_backbone_bit_identical(tmp_path):
     path, plain_state = plain_checkpoint(tmp_path)
-    model = MODELS.build(aux_cfg('resnet20', type='HSAKDTeacher', freeze_backbone=True,
-                                 backbone_ckpt=path))
+    model = MODELS.build(
+        aux_cfg('resnet20', type='HSAKDTeacher', freeze_backbone=True, backbone_ckpt=path))
     before_aux = copy.deepcopy(model.aux_branches.state_dict())
     train_steps(model)
     assert model.training and not model.backbone.training and not model.head.training
@@ -153,8 +154,9 @@ def test_frozen_teacher_keeps_backbone_bit_identical(tmp_path):
     for key, value in plain_state.items():  # params, BN statistics and counters
         assert torch.equal(after[key], value), key
     assert all(p.grad is None for m in model.plain_modules() for p in m.parameters())
-    changed = [k for k, v in model.aux_branches.state_dict().items()
-               if not torch.equal(v, before_aux[k])]
+    changed = [
+        k for k, v in model.aux_branches.state_dict().items() if not torch.equal(v, before_aux[k])
+    ]
     assert any(k.endswith('fc.weight') for k in changed)
 
 
@@ -171,13 +173,17 @@ def test_joint_teacher_trains_everything():
 
 
 def test_frozen_teacher_checkpoint_errors(tmp_path):
-    model = MODELS.build(aux_cfg('resnet20', type='HSAKDTeacher', freeze_backbone=True,
-                                 backbone_ckpt=str(tmp_path / 'missing.pth')))
+    model = MODELS.build(
+        aux_cfg(
+            'resnet20',
+            type='HSAKDTeacher',
+            freeze_backbone=True,
+            backbone_ckpt=str(tmp_path / 'missing.pth')))
     with pytest.raises(CheckpointError, match='does not exist.*configs/baselines'):
         model.init_weights()
     path, _ = plain_checkpoint(tmp_path, arch='resnet8')
-    model = MODELS.build(aux_cfg('resnet20', type='HSAKDTeacher', freeze_backbone=True,
-                                 backbone_ckpt=path))
+    model = MODELS.build(
+        aux_cfg('resnet20', type='HSAKDTeacher', freeze_backbone=True, backbone_ckpt=path))
     with pytest.raises(CheckpointError, match='does not fit the plain part'):
         model.init_weights()
     with pytest.warns(UserWarning, match='FROZEN BACKBONE IS UNTRAINED'):
@@ -194,8 +200,13 @@ def distiller(tmp_path, teacher_arch='wrn16_2', student_arch='resnet20', **kw):
     path = str(tmp_path / 'teacher.pth')
     torch.save({'meta': {}, 'state_dict': teacher.state_dict()}, path)
     torch.manual_seed(4)
-    model = MODELS.build(dict(type='HSAKDDistiller', student=aux_cfg(student_arch),
-                              teacher=aux_cfg(teacher_arch), teacher_ckpt=path, **kw))
+    model = MODELS.build(
+        dict(
+            type='HSAKDDistiller',
+            student=aux_cfg(student_arch),
+            teacher=aux_cfg(teacher_arch),
+            teacher_ckpt=path,
+            **kw))
     return model, teacher
 
 
@@ -247,21 +258,37 @@ def test_student_export_is_the_plain_classifier(tmp_path):
 def test_distiller_build_errors(tmp_path):
     path, _ = plain_checkpoint(tmp_path, arch='wrn16_2')
     with pytest.raises(CheckpointError, match='aux_branches'):
-        MODELS.build(dict(type='HSAKDDistiller', student=aux_cfg('resnet20'),
-                          teacher=aux_cfg('wrn16_2'), teacher_ckpt=path))
+        MODELS.build(
+            dict(
+                type='HSAKDDistiller',
+                student=aux_cfg('resnet20'),
+                teacher=aux_cfg('wrn16_2'),
+                teacher_ckpt=path))
     with pytest.raises(CheckpointError, match='does not exist.*configs/hsakd/teachers'):
-        MODELS.build(dict(type='HSAKDDistiller', student=aux_cfg('resnet20'),
-                          teacher=aux_cfg('wrn16_2'), teacher_ckpt=str(tmp_path / 'no.pth')))
+        MODELS.build(
+            dict(
+                type='HSAKDDistiller',
+                student=aux_cfg('resnet20'),
+                teacher=aux_cfg('wrn16_2'),
+                teacher_ckpt=str(tmp_path / 'no.pth')))
     with pytest.raises(ConfigError, match='same number of branches'):
-        MODELS.build(dict(type='HSAKDDistiller', student=aux_cfg('vgg8'),
-                          teacher=aux_cfg('resnet20'), teacher_ckpt_required=False))
+        MODELS.build(
+            dict(
+                type='HSAKDDistiller',
+                student=aux_cfg('vgg8'),
+                teacher=aux_cfg('resnet20'),
+                teacher_ckpt_required=False))
     plain = Config.fromfile(osp.join(ROOT, 'configs/_base_/models/resnet20.py')).model.to_dict()
     with pytest.raises(ConfigError, match='auxiliary branches'):
-        MODELS.build(dict(type='HSAKDDistiller', student=aux_cfg('resnet20'), teacher=plain,
-                          teacher_ckpt_required=False))
+        MODELS.build(
+            dict(
+                type='HSAKDDistiller',
+                student=aux_cfg('resnet20'),
+                teacher=plain,
+                teacher_ckpt_required=False))
     with pytest.warns(UserWarning, match='TEACHER IS UNTRAINED'):
-        MODELS.build(dict(type='HSAKDDistiller', student=aux_cfg('resnet20'),
-                          teacher=aux_cfg('resnet20')))
+        MODELS.build(
+            dict(type='HSAKDDistiller', student=aux_cfg('resnet20'), teacher=aux_cfg('resnet20')))
 
 
 def test_eval_rotations_predictions_and_ss_accuracy():
@@ -276,8 +303,8 @@ def test_eval_rotations_predictions_and_ss_accuracy():
         out = model.forward_aux(hand_rotated(x))
         plain = model(x, mode='tensor')
     # the prediction is the final head on the unrotated image
-    torch.testing.assert_close(torch.stack([p.pred_score for p in preds]), plain.softmax(1),
-                               rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(
+        torch.stack([p.pred_score for p in preds]), plain.softmax(1), rtol=1e-5, atol=1e-6)
     joint = torch.stack([4 * y + r for r in range(4)], 1).reshape(-1)
     for b, ss in enumerate(out.ss_logits):
         hits = (ss.argmax(1) == joint).view(3, 4).sum(1)
@@ -295,5 +322,4 @@ def test_eval_rotations_predictions_and_ss_accuracy():
     for b in range(3):
         assert result[f'aux{b + 1}'] == pytest.approx(expected[b])
     assert result['top1'] == pytest.approx(max(expected))
-    assert set(result) == {'top1', 'aux1', 'aux2', 'aux3', 'class_aux1', 'class_aux2',
-                           'class_aux3'}
+    assert set(result) == {'top1', 'aux1', 'aux2', 'aux3', 'class_aux1', 'class_aux2', 'class_aux3'}

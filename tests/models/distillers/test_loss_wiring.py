@@ -20,8 +20,11 @@ TEACHER = 'configs/_base_/models/resnet14.py'
 
 
 def build(**kwargs):
-    cfg = dict(type='SingleTeacherDistiller', student=STUDENT, teacher=TEACHER,
-               teacher_ckpt_required=False)
+    cfg = dict(
+        type='SingleTeacherDistiller',
+        student=STUDENT,
+        teacher=TEACHER,
+        teacher_ckpt_required=False)
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -35,8 +38,8 @@ def batch(n=4, classes=100, seed=0):
 
 # ------------------------------------------------------------------ weight schedules
 def test_schedule_factors_use_one_based_epochs():
-    assert [LinearWarmup(20).factor(e) for e in (1, 10, 19, 20, 240)] == [
-        1 / 20, 10 / 20, 19 / 20, 1.0, 1.0]
+    assert [LinearWarmup(20).factor(e)
+            for e in (1, 10, 19, 20, 240)] == [1 / 20, 10 / 20, 19 / 20, 1.0, 1.0]
     ramp = ExpRampUp(epochs=5)  # FFSD: exp(-5 (1 - e/5)^2) over the first 5 epochs
     for e in range(1, 5):
         assert ramp.factor(e) == pytest.approx(math.exp(-5 * (1 - e / 5)**2), rel=1e-15)
@@ -48,14 +51,16 @@ def test_schedule_factors_use_one_based_epochs():
 
 def test_dkd_warmup_declared_on_the_entry():
     torch.manual_seed(0)
-    model = build(distill_losses=dict(dkd=dict(
-        type='DKDLoss', beta=8.0, weight_schedule=dict(type='LinearWarmup', epochs=20))))
+    model = build(
+        distill_losses=dict(
+            dkd=dict(
+                type='DKDLoss', beta=8.0, weight_schedule=dict(type='LinearWarmup', epochs=20))))
     model.eval()  # BN statistics fixed, so every call sees the same logits
     x, samples = batch()
     labels = torch.tensor([int(s.gt_label) for s in samples])
     with torch.no_grad():
-        full = dkd_loss(model.student(x, mode='tensor'), model.teacher(x, mode='tensor'),
-                        labels, 1.0, 8.0, 4.0)
+        full = dkd_loss(
+            model.student(x, mode='tensor'), model.teacher(x, mode='tensor'), labels, 1.0, 8.0, 4.0)
     with torch.no_grad():
         # before any set_epoch: the first epoch's factor; then runner.epoch (0-based) + 1
         first = float(model.loss(x, samples)['loss_dkd'])
@@ -67,8 +72,10 @@ def test_dkd_warmup_declared_on_the_entry():
 
 
 def test_unknown_schedule_is_one_clear_message():
-    with pytest.raises(ConfigError, match=r"distill_losses.kd.weight_schedule: unknown type "
-                       r"'Linear'.*LinearWarmup"):
+    with pytest.raises(
+            ConfigError,
+            match=r"distill_losses.kd.weight_schedule: unknown type "
+            r"'Linear'.*LinearWarmup"):
         build(distill_losses=dict(kd=dict(type='KDLoss', weight_schedule=dict(type='Linear'))))
 
 
@@ -81,10 +88,12 @@ def _count_forwards(net):
 
 def test_preact_and_post_losses_share_one_forward():
     torch.manual_seed(0)
-    model = build(student_loss_weight=0.0, distill_losses=dict(
-        at=dict(type='ATLoss', loss_weight=1.0),
-        at_pre=dict(type='ATLoss', loss_weight=1.0, student_preact=True, teacher_preact=True),
-        at_mixed=dict(type='ATLoss', loss_weight=1.0, teacher_preact=True)))
+    model = build(
+        student_loss_weight=0.0,
+        distill_losses=dict(
+            at=dict(type='ATLoss', loss_weight=1.0),
+            at_pre=dict(type='ATLoss', loss_weight=1.0, student_preact=True, teacher_preact=True),
+            at_mixed=dict(type='ATLoss', loss_weight=1.0, teacher_preact=True)))
     model.train()
     x, samples = batch()
     s_calls, t_calls = _count_forwards(model.student), _count_forwards(model.teacher)
@@ -100,9 +109,11 @@ def test_preact_and_post_losses_share_one_forward():
         t = model.teacher.backbone.forward_features(x, preact=True)
     at = ATLoss(loss_weight=1.0)
     assert any(not torch.equal(a, b) for a, b in zip(s.stages, s.preact_stages))
-    expected = {'loss_at': at(s.stages, t.stages),
-                'loss_at_pre': at(s.preact_stages, t.preact_stages),
-                'loss_at_mixed': at(s.stages, t.preact_stages)}
+    expected = {
+        'loss_at': at(s.stages, t.stages),
+        'loss_at_pre': at(s.preact_stages, t.preact_stages),
+        'loss_at_mixed': at(s.stages, t.preact_stages)
+    }
     # train-mode BN normalises with batch statistics, eval with running ones: compare in eval
     model.eval()
     with torch.no_grad():
@@ -113,12 +124,21 @@ def test_preact_and_post_losses_share_one_forward():
 
 
 def test_final_and_stages_with_embedding_sources():
-    model = build(student='configs/_base_/models/wrn16_2.py',
-                  teacher='configs/_base_/models/wrn40_2.py', distill_losses=dict(
-                      fin=dict(type='FitNetLoss', loss_weight=1.0, source='final',
-                               connector=dict(type='ConvRegConnector')),
-                      all=dict(type='ATLoss', loss_weight=1.0, source='stages_and_emb',
-                               student_source='stages', teacher_source='stages')))
+    model = build(
+        student='configs/_base_/models/wrn16_2.py',
+        teacher='configs/_base_/models/wrn40_2.py',
+        distill_losses=dict(
+            fin=dict(
+                type='FitNetLoss',
+                loss_weight=1.0,
+                source='final',
+                connector=dict(type='ConvRegConnector')),
+            all=dict(
+                type='ATLoss',
+                loss_weight=1.0,
+                source='stages_and_emb',
+                student_source='stages',
+                teacher_source='stages')))
     model.eval()
     x, samples = batch(2)
     with torch.no_grad():
@@ -133,8 +153,9 @@ def test_final_and_stages_with_embedding_sources():
 
 
 def test_bad_sources_are_one_message():
-    with pytest.raises(ConfigError, match=r"distill_losses.kd \(student\).*Unknown loss source "
-                       r"'logit'"):
+    with pytest.raises(
+            ConfigError, match=r"distill_losses.kd \(student\).*Unknown loss source "
+            r"'logit'"):
         build(distill_losses=dict(kd=dict(type='KDLoss', source='logit')))
     with pytest.raises(ConfigError, match=r"'stages:5' does not exist; stages has 3 entries"):
         build(distill_losses=dict(at=dict(type='ATLoss', source='stages:5')))
@@ -148,8 +169,7 @@ def test_wiring_is_usable_without_a_distiller():
     s = NetworkOutputs(logits=torch.randn(3, 5, generator=g))
     t = NetworkOutputs(logits=torch.randn(3, 5, generator=g))
     wiring = LossWiring(
-        dict(kd=dict(type='KDLoss', tau=2.0, weight_schedule=dict(type='LinearWarmup',
-                                                                  epochs=4))),
+        dict(kd=dict(type='KDLoss', tau=2.0, weight_schedule=dict(type='LinearWarmup', epochs=4))),
         probe=lambda sp, tp: (s, t))
     wiring.set_epoch(1)  # second epoch: factor 2/4
     out = wiring(wiring.active('main'), s, t, {})

@@ -77,8 +77,8 @@ def test_losses_recomputed_independently():
     assert list(losses) == [f'peer{p}.{t}' for p in (1, 2) for t in TERMS]
     x4, joint = rotated_by_hand(x, y)
     with torch.no_grad():  # train mode: BN uses the batch statistics, as in model.loss
-        (f1, a1), (f2, a2) = [(o.logits, o.ss_logits) for o in
-                              (p.forward_aux(x4) for p in peers_of(model))]
+        (f1, a1), (f2, a2) = [(o.logits, o.ss_logits)
+                              for o in (p.forward_aux(x4) for p in peers_of(model))]
     assert len(a1) == len(a2) == 3 and a1[0].shape == (12, 4 * C)
     per_peer = {}
     for p, (f, a, fo, ao) in enumerate(((f1, a1, f2, a2), (f2, a2, f1, a1)), 1):
@@ -86,7 +86,8 @@ def test_losses_recomputed_independently():
             f'peer{p}.loss_cls': ce(f[0::4], y),
             f'peer{p}.loss_aux': sum(ce(b, joint) for b in a),
             f'peer{p}.loss_kd': kl(f, fo),
-            f'peer{p}.loss_kd_aux': sum(kl(s, t) for s, t in zip(a, ao))})
+            f'peer{p}.loss_kd_aux': sum(kl(s, t) for s, t in zip(a, ao))
+        })
     for name, value in per_peer.items():
         torch.testing.assert_close(losses[name].detach(), value, rtol=1e-5, atol=1e-5)
     # summed over the peers: the reference's joint loss (mutual_kd_net.py, one SGD)
@@ -104,10 +105,13 @@ def test_losses_recomputed_independently():
     scaled.train()
     again = scaled.loss(x, samples)
     for p in (1, 2):
-        torch.testing.assert_close(again[f'peer{p}.loss_cls'], 2 * losses[f'peer{p}.loss_cls'],
-                                   rtol=1e-4, atol=1e-5)
-        torch.testing.assert_close(again[f'peer{p}.loss_kd_aux'],
-                                   0.5 * losses[f'peer{p}.loss_kd_aux'], rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(
+            again[f'peer{p}.loss_cls'], 2 * losses[f'peer{p}.loss_cls'], rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(
+            again[f'peer{p}.loss_kd_aux'],
+            0.5 * losses[f'peer{p}.loss_kd_aux'],
+            rtol=1e-4,
+            atol=1e-5)
 
 
 def test_both_peers_trained_and_targets_stop_gradient():
@@ -120,8 +124,9 @@ def test_both_peers_trained_and_targets_stop_gradient():
         for name, p in peer.named_parameters():
             assert p.grad is not None, f'peer {i + 1}: {name} got no gradient'
         assert peer.backbone.conv1.weight.grad.abs().sum() > 0
-        for branch_fc in [m for n, m in peer.aux_branches.named_modules()
-                          if isinstance(m, torch.nn.Linear)]:
+        for branch_fc in [
+                m for n, m in peer.aux_branches.named_modules() if isinstance(m, torch.nn.Linear)
+        ]:
             assert branch_fc.weight.grad.abs().sum() > 0
     # loss_kd's gradient on peer 2 is that of KL(final_2 || sg final_1) alone (and vice versa)
     model.zero_grad()
@@ -177,8 +182,10 @@ def test_peer_accuracy_metric():
     p1 = torch.tensor([[.9, .1, 0.], [.9, .1, 0.], [.9, .1, 0.], [.1, .9, 0.]])
     p2 = torch.tensor([[.9, .1, 0.], [.1, .9, 0.], [.1, .2, .7], [.1, .9, 0.]])
     labels = [0, 1, 2, 0]
-    samples = [dict(peer_scores=torch.stack([a, b]), gt_label=torch.tensor([y]))
-               for a, b, y in zip(p1, p2, labels)]
+    samples = [
+        dict(peer_scores=torch.stack([a, b]), gt_label=torch.tensor([y]))
+        for a, b, y in zip(p1, p2, labels)
+    ]
     metric.process({}, samples)
     out = metric.evaluate(4)
     assert out['peer1/top1'] == 25.0 and out['peer2/top1'] == 75.0
@@ -209,14 +216,18 @@ def test_tools_train_and_test_online_config(small_cifar, tmp_path):
     work = str(tmp_path)
     opts = ['train_cfg.max_epochs=1', 'randomness.seed=0', 'default_hooks.logger.interval=1']
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        opts += [f'{key}.num_workers=0', f'{key}.persistent_workers=False',
-                 f'{key}.batch_size=4', f'{key}.dataset.data_root={small_cifar}']
-    out = run_tool(['tools/train.py', 'configs/hssakd/resnet56.py', '--work-dir', work,
-                    '--cfg-options'] + opts).stdout
+        opts += [
+            f'{key}.num_workers=0', f'{key}.persistent_workers=False', f'{key}.batch_size=4',
+            f'{key}.dataset.data_root={small_cifar}'
+        ]
+    out = run_tool(
+        ['tools/train.py', 'configs/hssakd/resnet56.py', '--work-dir', work, '--cfg-options'] +
+        opts).stdout
     for p in (1, 2):
-        assert re.search(rf'peer{p}\.lr: 5\.0000e-02 .*peer{p}\.loss: \S+\s+peer{p}\.loss_cls: '
-                         rf'\S+\s+peer{p}\.loss_aux: \S+\s+peer{p}\.loss_kd: \S+\s+'
-                         rf'peer{p}\.loss_kd_aux: \S+', out)
+        assert re.search(
+            rf'peer{p}\.lr: 5\.0000e-02 .*peer{p}\.loss: \S+\s+peer{p}\.loss_cls: '
+            rf'\S+\s+peer{p}\.loss_aux: \S+\s+peer{p}\.loss_kd: \S+\s+'
+            rf'peer{p}\.loss_kd_aux: \S+', out)
     assert re.search(r'peer1/top1: \S+\s+peer1/top5: \S+\s+peer2/top1', out)
     assert out.count('Better peer:') == 1
     best_ckpt = glob.glob(osp.join(work, 'best_accuracy_top1_epoch_*.pth'))
@@ -226,17 +237,21 @@ def test_tools_train_and_test_online_config(small_cifar, tmp_path):
     # student_best.pth is the better peer of the best epoch, as the plain resnet56 classifier
     student = safe_load(osp.join(work, 'student_best.pth'))['state_dict']
     head = f'peer{best + 1}.'
-    assert set(student) == {k[len(head):] for k in full
-                            if k.startswith(head) and '.aux_branches.' not in k}
+    assert set(student) == {
+        k[len(head):]
+        for k in full if k.startswith(head) and '.aux_branches.' not in k
+    }
     for k, v in student.items():
         assert torch.equal(v, full[head + k]), k
     plain = MODELS.build(Config.fromfile('configs/_base_/models/resnet56.py').model)
     load_checkpoint(plain, osp.join(work, 'student_best.pth'), strict=True)
     # tools/test.py: the plain config on the export gives the better peer's accuracy
     test_opts = [o for o in opts if o.startswith('test_dataloader')]
-    tested = run_tool(['tools/test.py', 'configs/baselines/resnet56_cifar100.py',
-                       osp.join(work, 'student_best.pth'), '--work-dir', osp.join(work, 't'),
-                       '--cfg-options'] + test_opts).stdout
+    tested = run_tool([
+        'tools/test.py', 'configs/baselines/resnet56_cifar100.py',
+        osp.join(work, 'student_best.pth'), '--work-dir',
+        osp.join(work, 't'), '--cfg-options'
+    ] + test_opts).stdout
     top1 = float(re.search(r'^accuracy/top1: ([0-9.]+)$', tested, re.M).group(1))
     logged = re.findall(r'accuracy/top1: ([0-9.]+)\s+accuracy/top5: \S+\s+peer1/top1', out)
     assert top1 == pytest.approx(max(float(v) for v in logged), abs=0.01)

@@ -46,8 +46,13 @@ def build(num_peers=2, seed=0, dtype=torch.float32, **kwargs):
     peer = Config.fromfile(osp.join(ROOT, PEER)).model.to_dict()
     peer['head']['num_classes'] = C
     torch.manual_seed(seed)
-    model = MODELS.build(dict(type='HSSAKDOnlineDistiller', peer=peer, num_peers=num_peers,
-                              data_preprocessor=dict(type='BaseDataPreprocessor'), **kwargs))
+    model = MODELS.build(
+        dict(
+            type='HSSAKDOnlineDistiller',
+            peer=peer,
+            num_peers=num_peers,
+            data_preprocessor=dict(type='BaseDataPreprocessor'),
+            **kwargs))
     model.init_weights()
     return model.to(dtype).train()
 
@@ -85,14 +90,15 @@ def test_one_sgd_per_peer_is_the_references_single_sgd():
         x, y, samples = batch(seed=step, dtype=torch.float64)
         model.train_step(dict(inputs=x, data_samples=samples), wrappers)
         x4, joint = rotated_by_hand(x, y)
-        (f1, a1), (f2, a2) = [(o.logits, o.ss_logits) for o in
-                              (p.forward_aux(x4) for p in (ref.peer1, ref.peer2))]
+        (f1, a1), (f2, a2) = [(o.logits, o.ss_logits)
+                              for o in (p.forward_aux(x4) for p in (ref.peer1, ref.peer2))]
         # kd_loss (checked against the formula in test_online_hssakd.py) computes in float32
         # for AMP; the same call here keeps the comparison at float64 precision
-        loss = (ce(f1[0::4], y) + ce(f2[0::4], y) + sum(ce(a, joint) for a in a1 + a2) +
-                kd_loss(f1, f2.detach(), T) + kd_loss(f2, f1.detach(), T) +
-                sum(kd_loss(s1, s2.detach(), T) + kd_loss(s2, s1.detach(), T)
-                    for s1, s2 in zip(a1, a2)))
+        loss = (
+            ce(f1[0::4], y) + ce(f2[0::4], y) + sum(ce(a, joint) for a in a1 + a2) +
+            kd_loss(f1, f2.detach(), T) + kd_loss(f2, f1.detach(), T) + sum(
+                kd_loss(s1, s2.detach(), T) + kd_loss(s2, s1.detach(), T)
+                for s1, s2 in zip(a1, a2)))
         single.zero_grad()
         loss.backward()
         single.step()
@@ -122,16 +128,18 @@ def test_three_peers_losses_order_and_updates():
         outs = [p.forward_aux(x4) for p in peers(copy.deepcopy(before))]
     for p, me in enumerate(outs):
         others = [o for q, o in enumerate(outs) if q != p]
-        want = {'loss_cls': ce(me.logits[0::4], y),
-                'loss_aux': sum(ce(a, joint) for a in me.ss_logits),
-                'loss_kd': sum(kl(me.logits, o.logits) for o in others) / 2,
-                'loss_kd_aux': sum(kl(s, t) for o in others
-                                   for s, t in zip(me.ss_logits, o.ss_logits)) / 2}
+        want = {
+            'loss_cls': ce(me.logits[0::4], y),
+            'loss_aux': sum(ce(a, joint) for a in me.ss_logits),
+            'loss_kd': sum(kl(me.logits, o.logits) for o in others) / 2,
+            'loss_kd_aux':
+            sum(kl(s, t) for o in others for s, t in zip(me.ss_logits, o.ss_logits)) / 2
+        }
         for term, value in want.items():
             # the KL terms are computed in float32 (kd_loss), CE in float64
             tol = 1e-5 if 'kd' in term else 1e-10
-            torch.testing.assert_close(losses[f'peer{p + 1}.{term}'].detach().double(), value,
-                                       rtol=tol, atol=tol * 1e-2)
+            torch.testing.assert_close(
+                losses[f'peer{p + 1}.{term}'].detach().double(), value, rtol=tol, atol=tol * 1e-2)
 
     # one plain-SGD step per peer from the gradients of the state *before* any update
     lr = 0.1
@@ -141,8 +149,10 @@ def test_three_peers_losses_order_and_updates():
         params = dict(net.named_parameters())
         total = sum(v for k, v in losses.items() if k.startswith(f'{name}.'))
         grads = torch.autograd.grad(total, list(params.values()))
-        expected.update({f'{name}.{k}': v.detach() - lr * g
-                         for (k, v), g in zip(params.items(), grads)})
+        expected.update({
+            f'{name}.{k}': v.detach() - lr * g
+            for (k, v), g in zip(params.items(), grads)
+        })
 
     wrappers = shipped_optim_wrapper(model, lr=lr, momentum=0, weight_decay=0, nesterov=False)
     events = []
@@ -151,8 +161,8 @@ def test_three_peers_losses_order_and_updates():
             lambda m, a, kw, out, name=name: events.append(('forward', name)), with_kwargs=True)
         wrapper = wrappers[name]
         original = wrapper.update_params
-        wrapper.update_params = (lambda loss, original=original, name=name, **kw:
-                                 (events.append(('update', name)), original(loss, **kw))[1])
+        wrapper.update_params = (lambda loss, original=original, name=name, **kw: (events.append(
+            ('update', name)), original(loss, **kw))[1])
     log = model.train_step(dict(inputs=x, data_samples=samples), wrappers)
     assert events == [('forward', f'peer{p}') for p in (1, 2, 3)] + \
         [('update', f'peer{p}') for p in (1, 2, 3)]
@@ -177,8 +187,8 @@ def test_three_peers_predict_select_and_export():
     # make peer 3 right on every sample: it is the best, and becomes the deliverable
     for sample, pred in zip(samples, preds):
         sample.set_gt_label(int(pred.peer_scores[2].argmax()))
-    metric.process({}, [dict(peer_scores=p.peer_scores, gt_label=s.gt_label)
-                        for p, s in zip(preds, samples)])
+    metric.process(
+        {}, [dict(peer_scores=p.peer_scores, gt_label=s.gt_label) for p, s in zip(preds, samples)])
     result = metric.evaluate(len(samples))
     assert result['peer3/top1'] == 100.0 and result['accuracy/top1'] == 100.0
     assert result['peer/best'] == 3
@@ -199,19 +209,24 @@ def test_bad_input_is_one_clear_error():
             build(num_peers=bad)
     model = build()
     sgd = dict(optimizer=dict(type='SGD', lr=0.1))
-    with pytest.raises(ConfigError, match=r"part 'peer2' has no optimizer: add "
-                                          r"optim_wrapper\.peer2"):
-        build_optim_wrapper(model, dict(constructor='OnlinePartsOptimWrapperConstructor',
-                                        peer1=sgd))
-    with pytest.raises(ConfigError, match=r'optim_wrapper\.peer3 configures a part that does '
-                                          r'not exist'):
-        build_optim_wrapper(model, dict(constructor='OnlinePartsOptimWrapperConstructor',
-                                        peer1=sgd, peer2=sgd, peer3=sgd))
+    with pytest.raises(
+            ConfigError, match=r"part 'peer2' has no optimizer: add "
+            r"optim_wrapper\.peer2"):
+        build_optim_wrapper(model,
+                            dict(constructor='OnlinePartsOptimWrapperConstructor', peer1=sgd))
+    with pytest.raises(
+            ConfigError, match=r'optim_wrapper\.peer3 configures a part that does '
+            r'not exist'):
+        build_optim_wrapper(
+            model,
+            dict(constructor='OnlinePartsOptimWrapperConstructor', peer1=sgd, peer2=sgd, peer3=sgd))
     # an earlier config's single optimizer over the whole model
     single = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
     x, _, samples = batch()
-    with pytest.raises(ConfigError, match=r"trains 2 parts with one optimizer each \(peer1, "
-                                          r"peer2\); set optim_wrapper = dict\(constructor="):
+    with pytest.raises(
+            ConfigError,
+            match=r"trains 2 parts with one optimizer each \(peer1, "
+            r"peer2\); set optim_wrapper = dict\(constructor="):
         model.train_step(dict(inputs=x, data_samples=samples), single)
 
 
@@ -219,10 +234,12 @@ def test_checkpoints_of_the_earlier_layout_load(tmp_path):
     """Before issue 12 the peers were one ModuleList: ``peers.0.*``, ``peers.1.*``."""
     source = build(seed=1)
     source.set_best_peer(1)
-    old = {re.sub(r'^peer(\d+)\.', lambda m: f'peers.{int(m.group(1)) - 1}.', k): v
-           for k, v in source.state_dict().items()}
-    assert any(k.startswith('peers.1.') for k in old) and not any(
-        k.startswith('peer2.') for k in old)
+    old = {
+        re.sub(r'^peer(\d+)\.', lambda m: f'peers.{int(m.group(1)) - 1}.', k): v
+        for k, v in source.state_dict().items()
+    }
+    assert any(k.startswith('peers.1.')
+               for k in old) and not any(k.startswith('peer2.') for k in old)
     path = str(tmp_path / 'old.pth')
     torch.save(dict(state_dict=old, meta=dict()), path)
     model = build(seed=2)
@@ -251,7 +268,8 @@ def _assert_equal_trees(a, b, where=''):
 def tiny_opts(root):
     from tests.tools.test_train_resume_test import TINY, data_opts
     return TINY + data_opts(root) + [
-        f'model.peer={PEER}', 'train_dataloader.dataset.indices=32', 'randomness.seed=5']
+        f'model.peer={PEER}', 'train_dataloader.dataset.indices=32', 'randomness.seed=5'
+    ]
 
 
 @pytest.mark.slow
@@ -259,8 +277,10 @@ def test_train_stop_resume_is_bit_exact(tiny_cifar_root, tmp_path):
     opts = tiny_opts(tiny_cifar_root) + ['train_cfg.max_epochs=2']
     straight, split = str(tmp_path / 'straight'), str(tmp_path / 'split')
     run_tool(['tools/train.py', CONFIG, '--work-dir', straight, '--cfg-options'] + opts)
-    out = run_tool(['tools/train.py', CONFIG, '--work-dir', split, '--resume',
-                    osp.join(straight, 'epoch_1.pth'), '--cfg-options'] + opts).stdout
+    out = run_tool([
+        'tools/train.py', CONFIG, '--work-dir', split, '--resume',
+        osp.join(straight, 'epoch_1.pth'), '--cfg-options'
+    ] + opts).stdout
     assert 'resumed epoch: 1' in out
     a = safe_load(osp.join(straight, 'epoch_2.pth'))
     b = safe_load(osp.join(split, 'epoch_2.pth'))
@@ -276,21 +296,26 @@ def test_train_stop_resume_is_bit_exact(tiny_cifar_root, tmp_path):
     best = int(a['state_dict']['best_peer'])
     head = f'peer{best + 1}.'
     student = safe_load(osp.join(straight, 'student_last.pth'))['state_dict']
-    assert student.keys() == {k[len(head):] for k in a['state_dict']
-                              if k.startswith(head) and '.aux_branches.' not in k}
-    plain = MODELS.build(Config.fromfile(osp.join(ROOT, 'configs/_base_/models/resnet20.py'))
-                         .model)
+    assert student.keys() == {
+        k[len(head):]
+        for k in a['state_dict'] if k.startswith(head) and '.aux_branches.' not in k
+    }
+    plain = MODELS.build(Config.fromfile(osp.join(ROOT, 'configs/_base_/models/resnet20.py')).model)
     plain.load_state_dict(student, strict=True)
 
     # tools/test.py: the plain config on the export is that peer of the full checkpoint
     from tests.tools.test_train_resume_test import TINY, data_opts
     test_opts = TINY + data_opts(tiny_cifar_root)
-    out_plain = run_tool(['tools/test.py', 'configs/baselines/resnet20_cifar100.py',
-                          osp.join(straight, 'student_last.pth'), '--work-dir',
-                          str(tmp_path / 't1'), '--cfg-options'] + test_opts).stdout
-    out_full = run_tool(['tools/test.py', CONFIG, osp.join(straight, 'epoch_2.pth'),
-                         '--work-dir', str(tmp_path / 't2'), '--cfg-options'] + test_opts +
-                        [f'model.peer={PEER}']).stdout
+    out_plain = run_tool([
+        'tools/test.py', 'configs/baselines/resnet20_cifar100.py',
+        osp.join(straight, 'student_last.pth'), '--work-dir',
+        str(tmp_path / 't1'), '--cfg-options'
+    ] + test_opts).stdout
+    out_full = run_tool([
+        'tools/test.py', CONFIG,
+        osp.join(straight, 'epoch_2.pth'), '--work-dir',
+        str(tmp_path / 't2'), '--cfg-options'
+    ] + test_opts + [f'model.peer={PEER}']).stdout
     top1 = re.search(r'^accuracy/top1: (\d+\.\d\d)$', out_plain, re.M).group(1)
     assert re.search(rf'^peer{best + 1}/top1: {top1}$', out_full, re.M), (top1, out_full[-2000:])
     peer_top1 = [float(v) for v in re.findall(r'^peer\d/top1: (\d+\.\d\d)$', out_full, re.M)]
@@ -307,8 +332,10 @@ def test_sigkill_mid_run_then_resume_is_bit_exact(tiny_cifar_root, tmp_path):
     opts = tiny_opts(tiny_cifar_root) + ['train_cfg.max_epochs=3']
     straight, killed = str(tmp_path / 'straight'), str(tmp_path / 'killed')
     run_tool(['tools/train.py', CONFIG, '--work-dir', straight, '--cfg-options'] + opts)
-    env = dict(os.environ, OMP_NUM_THREADS='1',  # run_tool's thread count: same reductions
-               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS='1',  # run_tool's thread count: same reductions
+        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     cmd = [sys.executable, 'tools/train.py', CONFIG, '--work-dir', killed, '--cfg-options'] + opts
     with open(str(tmp_path / 'killed.log'), 'w') as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -330,8 +357,10 @@ def test_sigkill_mid_run_then_resume_is_bit_exact(tiny_cifar_root, tmp_path):
 
 @pytest.mark.slow
 def test_tools_train_bad_num_peers_is_one_line(tiny_cifar_root, tmp_path):
-    proc = run_tool(['tools/train.py', CONFIG, '--work-dir', str(tmp_path), '--cfg-options'] +
-                    tiny_opts(tiny_cifar_root) + ['model.num_peers=1'], check=False)
+    proc = run_tool(
+        ['tools/train.py', CONFIG, '--work-dir',
+         str(tmp_path), '--cfg-options'] + tiny_opts(tiny_cifar_root) + ['model.num_peers=1'],
+        check=False)
     assert proc.returncode == 1
     assert 'mmkd error: HSSAKDOnlineDistiller: num_peers must be an integer of at least 2' \
         in proc.stdout
@@ -342,32 +371,44 @@ def test_tools_train_bad_num_peers_is_one_line(tiny_cifar_root, tmp_path):
 def test_two_processes_equal_one_process_with_double_batch(tiny_cifar_root, tmp_path):
     from tests.tools.test_dist_train import free_port
     common = [o for o in tiny_opts(tiny_cifar_root) if 'batch_size' not in o] + [
-        'val_dataloader.batch_size=50', 'test_dataloader.batch_size=50',
+        'val_dataloader.batch_size=50',
+        'test_dataloader.batch_size=50',
         # 2 iterations; small steps (a 1e-7 rounding difference grows with every large step)
-        'optim_wrapper.peer*.optimizer.lr=0.001']
+        'optim_wrapper.peer*.optimizer.lr=0.001'
+    ]
     one, two = str(tmp_path / 'one'), str(tmp_path / 'two')
     run_tool(['tools/train.py', CONFIG, '--work-dir', one, '--cfg-options'] + common +
              ['train_dataloader.batch_size=16', 'train_cfg.max_epochs=1'])
 
     def dist_train(opts, extra=()):
-        env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1',
-                   PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
-        proc = subprocess.run(['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', two,
-                               *extra, '--cfg-options'] + opts + [
-                                   'train_dataloader.batch_size=8', 'sync_bn=torch'],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, timeout=900)
+        env = dict(
+            os.environ,
+            PYTHON=sys.executable,
+            PORT=str(free_port()),
+            OMP_NUM_THREADS='1',
+            PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+        proc = subprocess.run(
+            [
+                'bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', two, *extra,
+                '--cfg-options'
+            ] + opts + ['train_dataloader.batch_size=8', 'sync_bn=torch'],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=900)
         assert proc.returncode == 0, proc.stdout[-6000:]
         return proc.stdout
 
-    assert 'CPUSyncSeparateDistributedDataParallel' in dist_train(
-        common + ['train_cfg.max_epochs=1'])
+    assert 'CPUSyncSeparateDistributedDataParallel' in dist_train(common +
+                                                                  ['train_cfg.max_epochs=1'])
     a = safe_load(osp.join(one, 'epoch_1.pth'))
     b = safe_load(osp.join(two, 'epoch_1.pth'))
     assert a['meta']['iter'] == b['meta']['iter'] == 2
     assert a['state_dict'].keys() == b['state_dict'].keys()  # no `<part>.module.` keys
-    assert {k.split('.')[0] for k in b['state_dict']} - {'data_preprocessor'} == {
-        'best_peer', 'peer1', 'peer2'}
+    assert {k.split('.')[0]
+            for k in b['state_dict']} - {'data_preprocessor'} == {'best_peer', 'peer1', 'peer2'}
     worst = []
     for key, x in a['state_dict'].items():
         if x.is_floating_point():

@@ -17,18 +17,27 @@ from mmkd.utils.errors import ConfigError
 from tests.utils import ROOT, run_tool
 
 #: mmpretrain's ImageNet ResNet-18 config with 8 base channels and CIFAR-100's classes
-MMPRETRAIN_TEACHER = dict(cfg_path='mmpretrain::resnet/resnet18_8xb32_in1k.py',
-                          backbone=dict(stem_channels=8, base_channels=8),
-                          head=dict(num_classes=100, in_channels=64))
+MMPRETRAIN_TEACHER = dict(
+    cfg_path='mmpretrain::resnet/resnet18_8xb32_in1k.py',
+    backbone=dict(stem_channels=8, base_channels=8),
+    head=dict(num_classes=100, in_channels=64))
 LOSSES = dict(
     kd=dict(type='KDLoss', tau=4.0, loss_weight=0.9),
-    fitnet=dict(type='FitNetLoss', loss_weight=2.0, student_source='last_stage',
-                teacher_source='module:backbone.layer2', connector=dict(type='ConvRegConnector')))
+    fitnet=dict(
+        type='FitNetLoss',
+        loss_weight=2.0,
+        student_source='last_stage',
+        teacher_source='module:backbone.layer2',
+        connector=dict(type='ConvRegConnector')))
 
 
 def build(**kwargs):
-    cfg = dict(type='SingleTeacherDistiller', student='configs/_base_/models/resnet8.py',
-               teacher=MMPRETRAIN_TEACHER, teacher_ckpt_required=False, distill_losses=LOSSES)
+    cfg = dict(
+        type='SingleTeacherDistiller',
+        student='configs/_base_/models/resnet8.py',
+        teacher=MMPRETRAIN_TEACHER,
+        teacher_ckpt_required=False,
+        distill_losses=LOSSES)
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -65,8 +74,10 @@ def test_mmpretrain_teacher_kd_and_module_path_feature_loss():
 
 
 def test_stage_sources_on_a_foreign_backbone_say_what_to_do():
-    with pytest.raises(ConfigError, match=r"teacher\).*needs stage features.*ResNet backbone.*"
-                       r"module:backbone.layer3"):
+    with pytest.raises(
+            ConfigError,
+            match=r"teacher\).*needs stage features.*ResNet backbone.*"
+            r"module:backbone.layer3"):
         build(distill_losses=dict(at=dict(type='ATLoss')))
 
 
@@ -77,17 +88,20 @@ def test_mmpretrain_teacher_distils_through_tools_train(tiny_cifar_root, tmp_pat
     ckpt = str(tmp_path / 'mmpretrain_teacher.pth')
     atomic_torch_save({'state_dict': teacher.state_dict()}, ckpt)
     config = tmp_path / 'mmpretrain_teacher_kd.py'
-    config.write_text(
-        f"_base_ = ['{ROOT}/configs/kd/resnet56_resnet20.py']\n"
-        "model = dict(student=dict(cfg_path='configs/_base_/models/resnet8.py'),\n"
-        f"             teacher={MMPRETRAIN_TEACHER!r},\n"
-        f"             teacher_ckpt={ckpt!r}, distill_losses={LOSSES!r})\n")
+    config.write_text(f"_base_ = ['{ROOT}/configs/kd/resnet56_resnet20.py']\n"
+                      "model = dict(student=dict(cfg_path='configs/_base_/models/resnet8.py'),\n"
+                      f"             teacher={MMPRETRAIN_TEACHER!r},\n"
+                      f"             teacher_ckpt={ckpt!r}, distill_losses={LOSSES!r})\n")
     work = str(tmp_path / 'work')
-    opts = ['train_cfg.max_epochs=1', 'train_dataloader.batch_size=50',
-            'val_dataloader.batch_size=100', 'randomness.seed=0', 'default_hooks.logger.interval=1']
+    opts = [
+        'train_cfg.max_epochs=1', 'train_dataloader.batch_size=50', 'val_dataloader.batch_size=100',
+        'randomness.seed=0', 'default_hooks.logger.interval=1'
+    ]
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        opts += [f'{key}.dataset.data_root={tiny_cifar_root}', f'{key}.num_workers=0',
-                 f'{key}.persistent_workers=False']
+        opts += [
+            f'{key}.dataset.data_root={tiny_cifar_root}', f'{key}.num_workers=0',
+            f'{key}.persistent_workers=False'
+        ]
     run_tool(['tools/train.py', str(config), '--work-dir', work, '--cfg-options'] + opts)
     logs = ''.join(open(p).read() for p in glob.glob(osp.join(work, '*', '*.log')))
     assert 'loss_kd:' in logs and 'loss_fitnet:' in logs and 'Teacher (measured once)' in logs

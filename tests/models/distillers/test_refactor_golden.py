@@ -41,6 +41,5 @@ def test_method_losses_unchanged(method):
 
 def test_hsakd_family_unchanged():
     actual = golden.hsakd_losses()
-    for name in ('hsakd_distiller', 'hsakd_teacher_frozen', 'hsakd_teacher_joint',
-                 'hssakd_online'):
+    for name in ('hsakd_distiller', 'hsakd_teacher_frozen', 'hsakd_teacher_joint', 'hssakd_online'):
         _check(actual[name], EXPECTED[name])

@@ -15,9 +15,12 @@ TEACHER = 'configs/_base_/models/resnet14.py'
 
 
 def build(**kwargs):
-    cfg = dict(type='SingleTeacherDistiller', student=STUDENT, teacher=TEACHER,
-               teacher_ckpt_required=False,
-               distill_losses=dict(kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0)))
+    cfg = dict(
+        type='SingleTeacherDistiller',
+        student=STUDENT,
+        teacher=TEACHER,
+        teacher_ckpt_required=False,
+        distill_losses=dict(kd=dict(type='KDLoss', tau=4.0, loss_weight=1.0)))
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -81,8 +84,9 @@ def test_predict_and_tensor_run_the_student_only():
 
 def test_loss_terms_and_weights():
     torch.manual_seed(0)
-    model = build(student_loss_weight=0.1,
-                  distill_losses=dict(kd=dict(type='KDLoss', tau=4.0, loss_weight=0.9)))
+    model = build(
+        student_loss_weight=0.1,
+        distill_losses=dict(kd=dict(type='KDLoss', tau=4.0, loss_weight=0.9)))
     model.train()
     x, samples = batch()
     losses = model.loss(x, samples)
@@ -100,10 +104,14 @@ def test_loss_terms_and_weights():
 
 
 def test_connector_built_from_measured_shapes_and_labels_reach_the_loss():
-    model = build(distill_losses=dict(
-        fitnet=dict(type='FitNetLoss', loss_weight=100.0, source=2,
-                    connector=dict(type='ConvRegConnector')),
-        dkd=dict(type='DKDLoss', warmup_epochs=None)))
+    model = build(
+        distill_losses=dict(
+            fitnet=dict(
+                type='FitNetLoss',
+                loss_weight=100.0,
+                source=2,
+                connector=dict(type='ConvRegConnector')),
+            dkd=dict(type='DKDLoss', warmup_epochs=None)))
     # resnet8 f2 is 32x16x16, resnet14 f2 is 32x16x16 -> 1x1 regressor 32->32 with BN
     conv = [m for m in model.connectors['fitnet'].modules() if isinstance(m, torch.nn.Conv2d)]
     assert conv[0].weight.shape == (32, 32, 1, 1)
@@ -115,8 +123,8 @@ def test_connector_built_from_measured_shapes_and_labels_reach_the_loss():
 
 
 def test_init_stage_switches_losses():
-    model = build(init_epochs=1, distill_losses=dict(
-        kd=dict(type='KDLoss'), fsp=dict(type='FSPLoss')))
+    model = build(
+        init_epochs=1, distill_losses=dict(kd=dict(type='KDLoss'), fsp=dict(type='FSPLoss')))
     model.train()
     model.set_epoch(0)
     assert model.stage == 'init'
@@ -166,8 +174,9 @@ def test_class_count_mismatch():
 
 def test_feature_index_the_backbone_does_not_produce():
     with pytest.raises(ConfigError, match=r'feature index 7 does not exist.*valid indices 0\.\.4'):
-        build(distill_losses=dict(fitnet=dict(type='FitNetLoss', source=7,
-                                              connector=dict(type='ConvRegConnector'))))
+        build(
+            distill_losses=dict(
+                fitnet=dict(type='FitNetLoss', source=7, connector=dict(type='ConvRegConnector'))))
 
 
 def test_out_of_range_stage_in_backbone_config():
@@ -191,5 +200,7 @@ def test_unknown_model_config_path():
 def test_packaged_config_path_resolves():
     model = build(student='mmkd::_base_/models/resnet8.py')
     assert model.student.backbone.depth == 8
-    assert osp.isfile(osp.join(osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-        osp.abspath(__file__))))), 'configs', '_base_', 'models', 'resnet8.py'))
+    assert osp.isfile(
+        osp.join(
+            osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))), 'configs',
+            '_base_', 'models', 'resnet8.py'))

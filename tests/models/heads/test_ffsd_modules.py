@@ -35,8 +35,8 @@ def bn(x, m):
 def test_fusion_module_formula_and_size():
     torch.manual_seed(0)
     c, classes, m_num = 4, 5, 2
-    fusion = MODELS.build(dict(type='FFSDFusionModule', channels=c, num_classes=classes,
-                               spatial=2, model_num=m_num))
+    fusion = MODELS.build(
+        dict(type='FFSDFusionModule', channels=c, num_classes=classes, spatial=2, model_num=m_num))
     assert isinstance(fusion, FFSDFusionModule)
     mc = c * m_num
     # depthwise 3x3 + BN, 1x1 + BN, FC (no conv bias)
@@ -88,7 +88,8 @@ def test_decoder_reconstructs_shallow_first_with_reference_names():
     decoder = MODELS.build(dict(type='FFSDDecoder', channels=[8, 4, 2]))
     assert isinstance(decoder, FFSDDecoder) and decoder.layer_num == 2
     assert sorted(decoder.state_dict())[:3] == [
-        'layer0.convtranpose.weight', 'layer0.norm.bias', 'layer0.norm.num_batches_tracked']
+        'layer0.convtranpose.weight', 'layer0.norm.bias', 'layer0.norm.num_batches_tracked'
+    ]
     # ConvTranspose 3x3 (no bias) + BN per stage
     assert count(decoder) == (8 * 4 * 9 + 2 * 4) + (4 * 2 * 9 + 2 * 2)
     decoder = decoder.double().eval()
@@ -97,11 +98,15 @@ def test_decoder_reconstructs_shallow_first_with_reference_names():
         deep = torch.randn(2, 8, 2, 2, dtype=torch.float64)
         shallow, middle = decoder(deep)
         s0 = decoder.layer0
-        x = F.relu(bn(F.conv_transpose2d(deep, s0.convtranpose.weight, stride=2, padding=1,
-                                         output_padding=1), s0.norm))
+        x = F.relu(
+            bn(
+                F.conv_transpose2d(
+                    deep, s0.convtranpose.weight, stride=2, padding=1, output_padding=1), s0.norm))
         s1 = decoder.layer1
-        y = F.relu(bn(F.conv_transpose2d(x, s1.convtranpose.weight, stride=2, padding=1,
-                                         output_padding=1), s1.norm))
+        y = F.relu(
+            bn(
+                F.conv_transpose2d(
+                    x, s1.convtranpose.weight, stride=2, padding=1, output_padding=1), s1.norm))
     assert middle.shape == (2, 4, 4, 4) and shallow.shape == (2, 2, 8, 8)
     assert torch.allclose(middle, x, rtol=1e-12, atol=1e-12)
     assert torch.allclose(shallow, y, rtol=1e-12, atol=1e-12)

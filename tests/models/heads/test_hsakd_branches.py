@@ -40,21 +40,22 @@ def basic_stage(cin, c, blocks, stride):
 
 
 def _resnet20():
-    model = MODELS.build(Config.fromfile(osp.join(ROOT, 'configs/_base_/models/resnet20.py'))
-                         .model)
+    model = MODELS.build(Config.fromfile(osp.join(ROOT, 'configs/_base_/models/resnet20.py')).model)
     return model.backbone
 
 
 def test_resnet_cifar_branches_repeat_the_later_stages():
     backbone = _resnet20()  # widths 16/32/64, 3 blocks per stage
-    branches = MODELS.build(dict(type='ResNetCifarAuxBranches'),
-                            default_args=dict(backbone=backbone, num_classes=4 * 100))
+    branches = MODELS.build(
+        dict(type='ResNetCifarAuxBranches'),
+        default_args=dict(backbone=backbone, num_classes=4 * 100))
     assert isinstance(branches, ResNetCifarAuxBranches) and len(branches) == 3
     fc = 64 * 400 + 400
     assert [count(b) for b in branches] == [
         basic_stage(16, 32, 3, 2) + basic_stage(32, 64, 3, 2) + fc,
         basic_stage(32, 64, 3, 2) + fc,
-        basic_stage(64, 64, 3, 1) + fc]
+        basic_stage(64, 64, 3, 1) + fc
+    ]
     torch.manual_seed(0)
     x = torch.randn(2, 3, 32, 32)
     taps = branches.taps(backbone.forward_features(x))
@@ -93,6 +94,7 @@ def test_wrn_branches_end_in_bn_and_check_the_backbone():
 
 
 def test_unknown_init_style_is_refused():
+
     class Odd(AuxBranches):
         init_style = 'odd'
 
@@ -133,9 +135,11 @@ def test_branch_init_follows_each_reference():
 
 def test_branch_count_and_backbone_type_are_checked():
     with pytest.raises(TypeError, match='WideResNetCifar'):
-        MODELS.build(dict(type='AuxBranchClassifier',
-                          backbone=dict(type='ResNetCifar', arch='resnet8'),
-                          neck=dict(type='GlobalAveragePooling'),
-                          head=dict(type='LinearClsHead', num_classes=10, in_channels=64),
-                          aux_branches=dict(type='WRNAuxBranches')))
+        MODELS.build(
+            dict(
+                type='AuxBranchClassifier',
+                backbone=dict(type='ResNetCifar', arch='resnet8'),
+                neck=dict(type='GlobalAveragePooling'),
+                head=dict(type='LinearClsHead', num_classes=10, in_channels=64),
+                aux_branches=dict(type='WRNAuxBranches')))
     assert WRNAuxBranches.init_style == 'normal'

@@ -54,10 +54,16 @@ def test_hand_computed_batch_of_one():
 
 def test_numpy_reference_with_mismatched_sizes():
     g = torch.Generator().manual_seed(0)
-    s = [torch.randn(2, 3, 8, 8, generator=g), torch.randn(2, 4, 4, 4, generator=g),
-         torch.randn(2, 5, 6, 6, generator=g)]
-    t = [torch.randn(2, 6, 4, 4, generator=g), torch.randn(2, 2, 8, 8, generator=g),
-         torch.randn(2, 3, 4, 4, generator=g)]  # 8->4 (student pooled), 4<-8, 6->4 (uneven bins)
+    s = [
+        torch.randn(2, 3, 8, 8, generator=g),
+        torch.randn(2, 4, 4, 4, generator=g),
+        torch.randn(2, 5, 6, 6, generator=g)
+    ]
+    t = [
+        torch.randn(2, 6, 4, 4, generator=g),
+        torch.randn(2, 2, 8, 8, generator=g),
+        torch.randn(2, 3, 4, 4, generator=g)
+    ]  # 8->4 (student pooled), 4<-8, 6->4 (uneven bins)
     assert at_loss(s, t).item() == pytest.approx(np_at(s, t), rel=1e-5)
     assert at_loss(s, t, p=4).item() == pytest.approx(np_at(s, t, p=4), rel=1e-5)
 

@@ -26,7 +26,7 @@ def _nce_ref(x, n_data, eps=1e-7):
 
 
 def _normalize_rows(a):
-    return a / np.sqrt((a ** 2).sum(axis=1, keepdims=True))
+    return a / np.sqrt((a**2).sum(axis=1, keepdims=True))
 
 
 def _embed_ref(lin, x):
@@ -46,8 +46,14 @@ def _scores_ref(memory, cidx, v, t):
 
 def _make(seed=0, n_data=20, feat_dim=8, nce_k=5, ds=6, dt=10):
     torch.manual_seed(seed)
-    return CRDConnector(torch.Size([ds]), torch.Size([dt]), n_data=n_data, feat_dim=feat_dim,
-                        nce_k=nce_k, nce_t=0.07, nce_m=0.5)
+    return CRDConnector(
+        torch.Size([ds]),
+        torch.Size([dt]),
+        n_data=n_data,
+        feat_dim=feat_dim,
+        nce_k=nce_k,
+        nce_t=0.07,
+        nce_m=0.5)
 
 
 def _batch(seed=1, bsz=4, n_data=20, nce_k=5, ds=6, dt=10):
@@ -82,8 +88,10 @@ def test_memory_init_and_buffers():
     assert conn.z_s.item() == -1 and conn.z_t.item() == -1
     assert {'memory_s', 'memory_t', 'z_s', 'z_t'} <= set(conn.state_dict())
     names = {n for n, _ in conn.named_parameters()}
-    assert names == {'embed_s.linear.weight', 'embed_s.linear.bias',
-                     'embed_t.linear.weight', 'embed_t.linear.bias'}
+    assert names == {
+        'embed_s.linear.weight', 'embed_s.linear.bias', 'embed_t.linear.weight',
+        'embed_t.linear.bias'
+    }
 
 
 def test_scores_z_and_momentum_update():
@@ -142,8 +150,9 @@ def test_loss_module_and_gradients():
     assert t.grad is None  # the teacher embedding is detached inside the connector
     with pytest.raises(ValueError, match='n_data'):
         CRDLoss()(out_s.detach(), out_t.detach())
-    assert CRDLoss()(out_s.detach(), out_t.detach(), n_data=20).item() == pytest.approx(
-        loss.item(), rel=1e-6)
+    assert CRDLoss()(
+        out_s.detach(), out_t.detach(), n_data=20).item() == pytest.approx(
+            loss.item(), rel=1e-6)
 
 
 def test_state_dict_resume_is_exact():
@@ -201,8 +210,13 @@ def test_build_by_name():
     register_all_modules()
     loss = MODELS.build(dict(type='CRDLoss', n_data=20))
     assert isinstance(loss, CRDLoss) and loss.loss_weight == 0.8
-    conn = MODELS.build(dict(type='CRDConnector', s_shape=torch.Size([6]),
-                             t_shape=torch.Size([10]), n_data=20, nce_k=5))
+    conn = MODELS.build(
+        dict(
+            type='CRDConnector',
+            s_shape=torch.Size([6]),
+            t_shape=torch.Size([10]),
+            n_data=20,
+            nce_k=5))
     assert isinstance(conn, CRDConnector) and conn.memory_t.shape == (20, 128)
     with pytest.raises(ValueError, match='n_data'):
         CRDConnector(torch.Size([6]), torch.Size([10]), n_data=None)

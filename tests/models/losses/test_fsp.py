@@ -20,15 +20,17 @@ def np_fsp_matrices(feats):
             elif bot.shape[1] < top.shape[1]:
                 top = np_adaptive_pool(top, bot.shape[1])
             hw = bot.shape[1] * bot.shape[2]
-            G.append([[sum(top[ct].ravel()[k] * bot[cb].ravel()[k] for k in range(hw)) / hw
-                       for cb in range(bot.shape[0])] for ct in range(top.shape[0])])
+            G.append([[
+                sum(top[ct].ravel()[k] * bot[cb].ravel()[k] for k in range(hw)) / hw
+                for cb in range(bot.shape[0])
+            ] for ct in range(top.shape[0])])
         mats.append(np.array(G))
     return mats
 
 
 def np_fsp(s_feats, t_feats):
-    return sum(((gs - gt)**2).mean()
-               for gs, gt in zip(np_fsp_matrices(s_feats), np_fsp_matrices(t_feats)))
+    return sum(
+        ((gs - gt)**2).mean() for gs, gt in zip(np_fsp_matrices(s_feats), np_fsp_matrices(t_feats)))
 
 
 def test_hand_computed():

@@ -17,8 +17,8 @@ def _layer_ref(fs, ft, eps=1e-6):
         k = np.zeros((n, n))
         for a in range(n):
             for b in range(n):
-                xa = x[a] / (math.sqrt((x[a] ** 2).sum()) + eps)
-                xb = x[b] / (math.sqrt((x[b] ** 2).sum()) + eps)
+                xa = x[a] / (math.sqrt((x[a]**2).sum()) + eps)
+                xb = x[b] / (math.sqrt((x[b]**2).sum()) + eps)
                 k[a, b] = (float(np.dot(xa, xb)) + 1) / 2
         return k
 
@@ -26,7 +26,7 @@ def _layer_ref(fs, ft, eps=1e-6):
         k = np.zeros((n, n))
         for a in range(n):
             for b in range(n):
-                d2 = max((x[a] ** 2).sum() + (x[b] ** 2).sum() - 2 * np.dot(x[a], x[b]), 0.0)
+                d2 = max((x[a]**2).sum() + (x[b]**2).sum() - 2 * np.dot(x[a], x[b]), 0.0)
                 k[a, b] = 1 / (1 + math.sqrt(d2 + eps))
         return k
 
@@ -41,10 +41,16 @@ def _layer_ref(fs, ft, eps=1e-6):
 
 def _feats(seed):
     g = torch.Generator().manual_seed(seed)
-    s = [torch.randn(5, 4, 4, 4, generator=g), torch.randn(5, 8, 2, 2, generator=g),
-         torch.randn(5, 16, 1, 1, generator=g)]
-    t = [torch.randn(5, 6, 4, 4, generator=g), torch.randn(5, 12, 2, 2, generator=g),
-         torch.randn(5, 24, 1, 1, generator=g)]
+    s = [
+        torch.randn(5, 4, 4, 4, generator=g),
+        torch.randn(5, 8, 2, 2, generator=g),
+        torch.randn(5, 16, 1, 1, generator=g)
+    ]
+    t = [
+        torch.randn(5, 6, 4, 4, generator=g),
+        torch.randn(5, 12, 2, 2, generator=g),
+        torch.randn(5, 24, 1, 1, generator=g)
+    ]
     return s, t
 
 
@@ -61,7 +67,7 @@ def test_reference_layer_weights_100_1_1():
 def test_fixed_layer_decay():
     s, t = _feats(1)
     per_layer = [_layer_ref(a, b) for a, b in zip(s, t)]
-    expect = sum(100 * 0.7 ** i * v for i, v in enumerate(per_layer))
+    expect = sum(100 * 0.7**i * v for i, v in enumerate(per_layer))
     got = HKDLoss(fix_layer_decay=True, loss_weight=2.0)(s, t)
     assert got.item() == pytest.approx(2.0 * expect, rel=1e-4)
 

@@ -13,12 +13,12 @@ def _pdist_ref(e, eps=1e-12):
     for a in range(n):
         for b in range(n):
             if a != b:
-                d[a, b] = max(float(((e[a] - e[b]) ** 2).sum()), eps)
+                d[a, b] = max(float(((e[a] - e[b])**2).sum()), eps)
     return d / (d.max() + eps)
 
 
 def _mse(a, b):
-    return float(((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2).mean())
+    return float(((np.asarray(a, np.float64) - np.asarray(b, np.float64))**2).mean())
 
 
 def _irg_ref(f_s, f_t, tr_s=(), tr_t=(), w_graph=1.0, w_transform=1.0, edge=True):
@@ -33,10 +33,10 @@ def _irg_ref(f_s, f_t, tr_s=(), tr_t=(), w_graph=1.0, w_transform=1.0, edge=True
         l1t, l2t = tr_t[p].double().numpy(), tr_t[p + 1].double().numpy()
         part = 0.0
         if edge:
-            part += (_mse(_pdist_ref(l1s), _pdist_ref(l2s))
-                     - _mse(_pdist_ref(l1t), _pdist_ref(l2t))) ** 2
+            part += (_mse(_pdist_ref(l1s), _pdist_ref(l2s)) -
+                     _mse(_pdist_ref(l1t), _pdist_ref(l2t)))**2
         if l1s.shape == l2s.shape and l1t.shape == l2t.shape:
-            part += (_mse(l1s, l2s) - _mse(l1t, l2t)) ** 2
+            part += (_mse(l1s, l2s) - _mse(l1t, l2t))**2
         loss += w_transform * part
     return loss
 

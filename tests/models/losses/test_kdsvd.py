@@ -46,9 +46,9 @@ def _kdsvd_ref(s_feats, t_feats, k=1):
                 for c1 in range(c):
                     for c2 in range(ps.shape[1]):
                         for j in range(k):
-                            rs = math.exp(-(vs_al[b, c1, j] - ps[b, c2, j]) ** 2 / 8)
-                            rt = math.exp(-(vt[b, c1, j] - pt[b, c2, j]) ** 2 / 8)
-                            total += (rs - rt) ** 2
+                            rs = math.exp(-(vs_al[b, c1, j] - ps[b, c2, j])**2 / 8)
+                            rt = math.exp(-(vt[b, c1, j] - pt[b, c2, j])**2 / 8)
+                            total += (rs - rt)**2
         prev = (vs_al, vt)
     return total / bsz
 

@@ -48,172 +48,281 @@ class Case:
 
 
 def _maps(shapes_s, shapes_t, batch, seed):
+
     def make(g=None):
         g = torch.Generator().manual_seed(seed)
-        return ([[_randn(g, batch, *sh) for sh in shapes_s]], [[_randn(g, batch, *sh)
-                                                                for sh in shapes_t]], {})
+        return ([[_randn(g, batch, *sh)
+                  for sh in shapes_s]], [[_randn(g, batch, *sh) for sh in shapes_t]], {})
+
     return make
 
 
 def _pair(shape_s, shape_t, seed):
+
     def make(g=None):
         g = torch.Generator().manual_seed(seed)
         return [_randn(g, *shape_s)], [_randn(g, *shape_t)], {}
+
     return make
 
 
 def _interleaved(seed, s_shapes, t_shapes):
     """Student maps drawn first, then teacher maps (one generator)."""
+
     def make(g=None):
         g = torch.Generator().manual_seed(seed)
         s = [_randn(g, *sh) for sh in s_shapes]
         t = [_randn(g, *sh) for sh in t_shapes]
         return [s], [t], {}
+
     return make
 
 
 def _hkd_feats(seed):
+
     def make(g=None):
         g = torch.Generator().manual_seed(seed)
         s = [_randn(g, 5, 4, 4, 4), _randn(g, 5, 8, 2, 2), _randn(g, 5, 16, 1, 1)]
         t = [_randn(g, 5, 6, 4, 4), _randn(g, 5, 12, 2, 2), _randn(g, 5, 24, 1, 1)]
         return [s], [t], {}
+
     return make
 
 
 def _kdsvd_feats(seed):
+
     def make(g=None):
         g = torch.Generator().manual_seed(seed)
         s = [_randn(g, 3, c, h, h) for c, h in zip((4, 6, 8), (4, 4, 2))]
         t = [_randn(g, 3, c, h, h) for c, h in zip((4, 6, 8), (4, 4, 2))]
         return [s], [t], {}
+
     return make
 
 
 def _irg(seed_s, seed_t):
+
     def make(g=None):
         return ([torch.randn(6, 12, generator=torch.Generator().manual_seed(seed_s))],
                 [torch.randn(6, 12, generator=torch.Generator().manual_seed(seed_t))], {})
+
     return make
 
 
 def _logits_with_labels(n, k, seed, **kw):
+
     def make(g=None):
         g = torch.Generator().manual_seed(seed)
         s, t = _randn(g, n, k), _randn(g, n, k)
         y = torch.randint(0, k, (n, ), generator=g)
         return [s], [t], dict(labels=y, **kw)
+
     return make
 
 
 def _vid(seed):
+
     def make(g=None):
         g = torch.Generator().manual_seed(seed)
         means, targets = [_randn(g, 4, 8, 4, 4)], [_randn(g, 4, 8, 4, 4)]
         return [means], [targets], dict(variances=[torch.rand(8, generator=g) + 1])
+
     return make
 
 
 def _unix_mixup(seed):
+
     def make(g=None):
         g = torch.Generator().manual_seed(seed)
         s = _randn(g, 8, 10)
-        return [s], [None], dict(labels=torch.randint(0, 10, (8, ), generator=g),
-                                 mix_labels=torch.randint(0, 10, (8, ), generator=g),
-                                 mix_weights=torch.rand(8, generator=g))
+        return [s], [None], dict(
+            labels=torch.randint(0, 10, (8, ), generator=g),
+            mix_labels=torch.randint(0, 10, (8, ), generator=g),
+            mix_weights=torch.rand(8, generator=g))
+
     return make
 
 
 def _head_loss(seed, **kw):
     """mmpretrain head-loss signature ``(cls_score, label)``: only a student side."""
+
     def make(g=None):
         g = torch.Generator().manual_seed(seed)
-        return [_randn(g, 8, 10) * 3], [], dict(label=torch.randint(0, 10, (8, ), generator=g),
-                                                **kw)
+        return [_randn(g, 8, 10) * 3], [], dict(
+            label=torch.randint(0, 10, (8, ), generator=g), **kw)
+
     return make
 
 
 FFSD_BF16 = 'computed in bfloat16 under autocast (attention_mse/diversity_loss do not upcast)'
 
 CASES = {
-    'KDLoss': Case(dict(type='KDLoss'), dict(source='logits', tau=4.0, loss_weight=1.0),
-                   _pair((8, 100), (8, 100), 1), grad_inputs=_pair((4, 10), (4, 10), 0)),
-    'DKDLoss': Case(dict(type='DKDLoss', beta=6.0, warmup_epochs=None),
-                    dict(source='logits', alpha=1.0, beta=6.0, tau=4.0, loss_weight=1.0),
-                    _logits_with_labels(8, 100, 1)),
-    'ATLoss': Case(dict(type='ATLoss'), dict(source='stages', p=2, loss_weight=1000.0),
-                   _interleaved(2, [(4, 8, 8, 8), (4, 16, 4, 4)], [(4, 8, 8, 8), (4, 32, 4, 4)]),
-                   grad_inputs=_pair((2, 4, 8, 8), (2, 6, 4, 4), 0)),
-    'NSTLoss': Case(dict(type='NSTLoss'), dict(source='stages', loss_weight=50.0),
-                    _interleaved(1, [(4, 8, 8, 8), (4, 16, 4, 4)],
-                                 [(4, 16, 8, 8), (4, 32, 4, 4)]),
-                    grad_inputs=_interleaved(0, [(2, 4, 4, 4)], [(2, 6, 4, 4)]),
-                    exact=(1e-4, 1e-6)),
-    'FSPLoss': Case(dict(type='FSPLoss'), dict(loss_weight=1.0),
-                    _maps([(8, 8, 8), (8, 8, 8), (16, 4, 4)], [(8, 8, 8), (8, 8, 8), (16, 4, 4)],
-                          4, 2),
-                    grad_inputs=_interleaved(0, [(2, 3, 4, 4), (2, 3, 2, 2)],
-                                             [(2, 3, 4, 4), (2, 3, 2, 2)])),
-    'ABLoss': Case(dict(type='ABLoss'), dict(loss_weight=1.0, margin=1.0),
-                   _interleaved(1, [(4, 8, 4, 4)] * 2, [(4, 8, 4, 4)] * 2)),
-    'FTLoss': Case(dict(type='FTLoss'), dict(loss_weight=200.0, p1=2, p2=1),
-                   _pair((4, 8, 8, 8), (4, 8, 8, 8), 1)),
-    'FTReconstructionLoss': Case(dict(type='FTReconstructionLoss'), dict(loss_weight=1.0),
-                                 _pair((4, 8, 8, 8), (4, 8, 8, 8), 1)),
-    'FitNetLoss': Case(dict(type='FitNetLoss'), dict(source=2, loss_weight=100.0),
-                       _pair((4, 8, 6, 6), (4, 8, 6, 6), 1)),
-    'CCLoss': Case(dict(type='CCLoss'), dict(source='emb', loss_weight=0.02),
-                   _pair((8, 128), (8, 128), 1)),
-    'PKTLoss': Case(dict(type='PKTLoss'), dict(source='emb', loss_weight=30000.0),
-                    _pair((8, 64), (8, 64), 1), grad_inputs=_pair((4, 8), (4, 8), 0),
-                    exact=(1e-4, 1e-6)),
-    'RKDLoss': Case(dict(type='RKDLoss'), dict(source='emb', w_d=25.0, w_a=50.0, loss_weight=1.0),
-                    _pair((8, 32), (8, 64), 1), grad_inputs=_pair((4, 8), (4, 8), 0),
-                    detaches_teacher=True, exact=(1e-4, 1e-6)),
-    'SPLoss': Case(dict(type='SPLoss'), dict(source='last_stage', loss_weight=3000.0),
-                   _pair((8, 16, 4, 4), (8, 32, 4, 4), 1),
-                   grad_inputs=_pair((4, 8, 4, 4), (4, 16, 2, 2), 0), exact=(1e-4, 1e-6)),
-    'VIDLoss': Case(dict(type='VIDLoss'), dict(source='stages', loss_weight=1.0), _vid(2)),
-    'HKDLoss': Case(dict(type='HKDLoss', fix_layer_decay=True),
-                    dict(source='stages', fix_layer_decay=True), _hkd_feats(3),
-                    grad_inputs=_hkd_feats(2), detaches_teacher=True, exact=None,
-                    ref=(5e-2, None)),
-    'IRGLoss': Case(dict(type='IRGLoss'), dict(source='emb', loss_weight=0.005), _irg(1, 2),
-                    detaches_teacher=True, exact=None, ref=(5e-2, None)),
-    'KDSVDLoss': Case(dict(type='KDSVDLoss', k=1), dict(source='stages'), _kdsvd_feats(3),
-                      grad_inputs=_kdsvd_feats(2), detaches_teacher=True,
-                      every_student_grad=False, exact=(1e-5, None), ref=(0.25, None)),
-    'CRDLoss': Case(dict(type='CRDLoss', n_data=20), dict(source='emb', loss_weight=0.8),
-                    None),  # inputs: the connector's scores (tests/models/losses/test_crd.py)
-    'SemCKDLoss': Case(dict(type='SemCKDLoss'), dict(source='stages', loss_weight=400),
-                       None),  # inputs: SelfA's outputs (tests/models/losses/test_semckd.py)
-    'TfKDLoss': Case(dict(type='TfKDLoss', alpha=0.95, tau=20.0), dict(source='logits'),
-                     _logits_with_labels(4, 100, 0), exact=(1e-4, 1e-6)),
-    'TfKDRegularizationLoss': Case(
+    'KDLoss':
+    Case(
+        dict(type='KDLoss'),
+        dict(source='logits', tau=4.0, loss_weight=1.0),
+        _pair((8, 100), (8, 100), 1),
+        grad_inputs=_pair((4, 10), (4, 10), 0)),
+    'DKDLoss':
+    Case(
+        dict(type='DKDLoss', beta=6.0, warmup_epochs=None),
+        dict(source='logits', alpha=1.0, beta=6.0, tau=4.0, loss_weight=1.0),
+        _logits_with_labels(8, 100, 1)),
+    'ATLoss':
+    Case(
+        dict(type='ATLoss'),
+        dict(source='stages', p=2, loss_weight=1000.0),
+        _interleaved(2, [(4, 8, 8, 8), (4, 16, 4, 4)], [(4, 8, 8, 8), (4, 32, 4, 4)]),
+        grad_inputs=_pair((2, 4, 8, 8), (2, 6, 4, 4), 0)),
+    'NSTLoss':
+    Case(
+        dict(type='NSTLoss'),
+        dict(source='stages', loss_weight=50.0),
+        _interleaved(1, [(4, 8, 8, 8), (4, 16, 4, 4)], [(4, 16, 8, 8), (4, 32, 4, 4)]),
+        grad_inputs=_interleaved(0, [(2, 4, 4, 4)], [(2, 6, 4, 4)]),
+        exact=(1e-4, 1e-6)),
+    'FSPLoss':
+    Case(
+        dict(type='FSPLoss'),
+        dict(loss_weight=1.0),
+        _maps([(8, 8, 8), (8, 8, 8), (16, 4, 4)], [(8, 8, 8), (8, 8, 8), (16, 4, 4)], 4, 2),
+        grad_inputs=_interleaved(0, [(2, 3, 4, 4), (2, 3, 2, 2)], [(2, 3, 4, 4), (2, 3, 2, 2)])),
+    'ABLoss':
+    Case(
+        dict(type='ABLoss'), dict(loss_weight=1.0, margin=1.0),
+        _interleaved(1, [(4, 8, 4, 4)] * 2, [(4, 8, 4, 4)] * 2)),
+    'FTLoss':
+    Case(
+        dict(type='FTLoss'), dict(loss_weight=200.0, p1=2, p2=1),
+        _pair((4, 8, 8, 8), (4, 8, 8, 8), 1)),
+    'FTReconstructionLoss':
+    Case(
+        dict(type='FTReconstructionLoss'), dict(loss_weight=1.0),
+        _pair((4, 8, 8, 8), (4, 8, 8, 8), 1)),
+    'FitNetLoss':
+    Case(
+        dict(type='FitNetLoss'), dict(source=2, loss_weight=100.0),
+        _pair((4, 8, 6, 6), (4, 8, 6, 6), 1)),
+    'CCLoss':
+    Case(dict(type='CCLoss'), dict(source='emb', loss_weight=0.02), _pair((8, 128), (8, 128), 1)),
+    'PKTLoss':
+    Case(
+        dict(type='PKTLoss'),
+        dict(source='emb', loss_weight=30000.0),
+        _pair((8, 64), (8, 64), 1),
+        grad_inputs=_pair((4, 8), (4, 8), 0),
+        exact=(1e-4, 1e-6)),
+    'RKDLoss':
+    Case(
+        dict(type='RKDLoss'),
+        dict(source='emb', w_d=25.0, w_a=50.0, loss_weight=1.0),
+        _pair((8, 32), (8, 64), 1),
+        grad_inputs=_pair((4, 8), (4, 8), 0),
+        detaches_teacher=True,
+        exact=(1e-4, 1e-6)),
+    'SPLoss':
+    Case(
+        dict(type='SPLoss'),
+        dict(source='last_stage', loss_weight=3000.0),
+        _pair((8, 16, 4, 4), (8, 32, 4, 4), 1),
+        grad_inputs=_pair((4, 8, 4, 4), (4, 16, 2, 2), 0),
+        exact=(1e-4, 1e-6)),
+    'VIDLoss':
+    Case(dict(type='VIDLoss'), dict(source='stages', loss_weight=1.0), _vid(2)),
+    'HKDLoss':
+    Case(
+        dict(type='HKDLoss', fix_layer_decay=True),
+        dict(source='stages', fix_layer_decay=True),
+        _hkd_feats(3),
+        grad_inputs=_hkd_feats(2),
+        detaches_teacher=True,
+        exact=None,
+        ref=(5e-2, None)),
+    'IRGLoss':
+    Case(
+        dict(type='IRGLoss'),
+        dict(source='emb', loss_weight=0.005),
+        _irg(1, 2),
+        detaches_teacher=True,
+        exact=None,
+        ref=(5e-2, None)),
+    'KDSVDLoss':
+    Case(
+        dict(type='KDSVDLoss', k=1),
+        dict(source='stages'),
+        _kdsvd_feats(3),
+        grad_inputs=_kdsvd_feats(2),
+        detaches_teacher=True,
+        every_student_grad=False,
+        exact=(1e-5, None),
+        ref=(0.25, None)),
+    'CRDLoss':
+    Case(dict(type='CRDLoss', n_data=20), dict(source='emb', loss_weight=0.8),
+         None),  # inputs: the connector's scores (tests/models/losses/test_crd.py)
+    'SemCKDLoss':
+    Case(dict(type='SemCKDLoss'), dict(source='stages', loss_weight=400),
+         None),  # inputs: SelfA's outputs (tests/models/losses/test_semckd.py)
+    'TfKDLoss':
+    Case(
+        dict(type='TfKDLoss', alpha=0.95, tau=20.0),
+        dict(source='logits'),
+        _logits_with_labels(4, 100, 0),
+        exact=(1e-4, 1e-6)),
+    'TfKDRegularizationLoss':
+    Case(
         dict(type='TfKDRegularizationLoss', alpha=0.1, temperature=20.0, multiplier=100.0),
-        dict(), _head_loss(0), exact=(1e-4, 1e-6)),
-    'TfKDLabelSmoothingLoss': Case(dict(type='TfKDLabelSmoothingLoss'), dict(loss_weight=1.0),
-                                   _head_loss(0), exact=(1e-4, 1e-6)),
-    'UNIXMixupCELoss': Case(dict(type='UNIXMixupCELoss'), dict(loss_weight=1.0), _unix_mixup(0),
-                            exact=(1e-4, 1e-6)),
-    'UNIXSampleWiseSPLoss': Case(dict(type='UNIXSampleWiseSPLoss'), dict(loss_weight=3000.0),
-                                 _pair((8, 16, 4, 4), (8, 16, 4, 4), 1), exact=(1e-4, 1e-6)),
-    'FFSDKDLoss': Case(dict(type='FFSDKDLoss'), dict(temperature=2.0, loss_weight=1.0),
-                       _pair((8, 10), (8, 10), 1), exact=(1e-4, 1e-6)),
-    'FFSDMutualLoss': Case(dict(type='FFSDMutualLoss'), dict(temperature=2.0, loss_weight=1.0),
-                           lambda g=None: ([_randn(torch.Generator().manual_seed(1), 8, 10)],
-                                           [[_randn(torch.Generator().manual_seed(2), 8, 10)]],
-                                           {}), exact=(1e-4, 1e-6)),
-    'FFSDAttentionLoss': Case(dict(type='FFSDAttentionLoss'), dict(loss_weight=1.0),
-                              _interleaved(1, [(4, 8, 4, 4)] * 2, [(4, 8, 4, 4)] * 2),
-                              exact=(1e-4, 1e-6), bf16_xfail=FFSD_BF16),
-    'FFSDDiversityLoss': Case(dict(type='FFSDDiversityLoss'), dict(loss_weight=1e-5),
-                              _pair((4, 8, 4, 4), (4, 8, 4, 4), 1), exact=(1e-4, 1e-6),
-                              ref=(5e-2, None), bf16_xfail=FFSD_BF16),
-    'FFSDReconstructionLoss': Case(dict(type='FFSDReconstructionLoss'),
-                                   dict(loss_weight=1000.0),
-                                   _interleaved(1, [(4, 8, 4, 4)], [(4, 8, 4, 4)]),
-                                   exact=(1e-4, 1e-6), bf16_xfail=FFSD_BF16),
+        dict(),
+        _head_loss(0),
+        exact=(1e-4, 1e-6)),
+    'TfKDLabelSmoothingLoss':
+    Case(
+        dict(type='TfKDLabelSmoothingLoss'),
+        dict(loss_weight=1.0),
+        _head_loss(0),
+        exact=(1e-4, 1e-6)),
+    'UNIXMixupCELoss':
+    Case(dict(type='UNIXMixupCELoss'), dict(loss_weight=1.0), _unix_mixup(0), exact=(1e-4, 1e-6)),
+    'UNIXSampleWiseSPLoss':
+    Case(
+        dict(type='UNIXSampleWiseSPLoss'),
+        dict(loss_weight=3000.0),
+        _pair((8, 16, 4, 4), (8, 16, 4, 4), 1),
+        exact=(1e-4, 1e-6)),
+    'FFSDKDLoss':
+    Case(
+        dict(type='FFSDKDLoss'),
+        dict(temperature=2.0, loss_weight=1.0),
+        _pair((8, 10), (8, 10), 1),
+        exact=(1e-4, 1e-6)),
+    'FFSDMutualLoss':
+    Case(
+        dict(type='FFSDMutualLoss'),
+        dict(temperature=2.0, loss_weight=1.0),
+        lambda g=None: ([_randn(torch.Generator().manual_seed(1), 8, 10)],
+                        [[_randn(torch.Generator().manual_seed(2), 8, 10)]], {}),
+        exact=(1e-4, 1e-6)),
+    'FFSDAttentionLoss':
+    Case(
+        dict(type='FFSDAttentionLoss'),
+        dict(loss_weight=1.0),
+        _interleaved(1, [(4, 8, 4, 4)] * 2, [(4, 8, 4, 4)] * 2),
+        exact=(1e-4, 1e-6),
+        bf16_xfail=FFSD_BF16),
+    'FFSDDiversityLoss':
+    Case(
+        dict(type='FFSDDiversityLoss'),
+        dict(loss_weight=1e-5),
+        _pair((4, 8, 4, 4), (4, 8, 4, 4), 1),
+        exact=(1e-4, 1e-6),
+        ref=(5e-2, None),
+        bf16_xfail=FFSD_BF16),
+    'FFSDReconstructionLoss':
+    Case(
+        dict(type='FFSDReconstructionLoss'),
+        dict(loss_weight=1000.0),
+        _interleaved(1, [(4, 8, 4, 4)], [(4, 8, 4, 4)]),
+        exact=(1e-4, 1e-6),
+        bf16_xfail=FFSD_BF16),
 }
 
 
@@ -291,8 +400,10 @@ def _close(got, want, tol):
         torch.testing.assert_close(got, want, rtol=rtol, atol=atol)
 
 
-BF16 = [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=CASES[n].bf16_xfail))
-        if CASES[n].bf16_xfail else n for n in GRAD]
+BF16 = [
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=CASES[n].bf16_xfail))
+    if CASES[n].bf16_xfail else n for n in GRAD
+]
 
 
 @pytest.mark.parametrize('name', BF16)

@@ -26,7 +26,8 @@ def np_pkt(s, t):
     ps, pt = np_probs(s), np_probs(t)
     B = len(ps)
     return sum(pt[i][j] * math.log((pt[i][j] + EPS) / (ps[i][j] + EPS)) for i in range(B)
-               for j in range(B)) / (B * B)
+               for j in range(B)) / (
+                   B * B)
 
 
 def test_hand_computed():

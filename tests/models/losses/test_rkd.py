@@ -18,8 +18,10 @@ def np_smooth_l1_mean(a, b):
 
 def np_distances(e):
     B = len(e)
-    d = [[math.sqrt(sum((e[i][k] - e[j][k])**2 for k in range(len(e[i])))) if i != j else 0.0
-          for j in range(B)] for i in range(B)]
+    d = [[
+        math.sqrt(sum((e[i][k] - e[j][k])**2 for k in range(len(e[i])))) if i != j else 0.0
+        for j in range(B)
+    ] for i in range(B)]
     pos = [v for row in d for v in row if v > 0]
     m = sum(pos) / len(pos)
     return [v / m for row in d for v in row]
@@ -45,8 +47,8 @@ def np_angles(e):
 def np_rkd(s, t, w_d=25.0, w_a=50.0):
     s = np.asarray(s, np.float64).reshape(len(s), -1).tolist()
     t = np.asarray(t, np.float64).reshape(len(t), -1).tolist()
-    return (w_d * np_smooth_l1_mean(np_distances(s), np_distances(t))
-            + w_a * np_smooth_l1_mean(np_angles(s), np_angles(t)))
+    return (w_d * np_smooth_l1_mean(np_distances(s), np_distances(t)) +
+            w_a * np_smooth_l1_mean(np_angles(s), np_angles(t)))
 
 
 def test_scaled_copy_gives_zero():

@@ -11,7 +11,7 @@ from mmkd.models.connectors.semckd import SelfAttentionConnector
 from mmkd.models.losses.semckd import SemCKDLoss, semckd_loss
 
 B = 8
-S_SHAPES = [(4, 8, 8), (6, 4, 4)]          # student: one map larger, one smaller than teacher 0
+S_SHAPES = [(4, 8, 8), (6, 4, 4)]  # student: one map larger, one smaller than teacher 0
 T_SHAPES = [(5, 4, 4), (3, 8, 8), (7, 2, 2)]
 
 
@@ -21,19 +21,23 @@ def _feats(shapes, seed, bsz=B):
 
 
 def _mlp_ref(mlp, x):
+
     def np64(p):
         return p.detach().double().numpy()
+
     w1, b1 = np64(mlp.linear1.weight), np64(mlp.linear1.bias)
     w2, b2 = np64(mlp.linear2.weight), np64(mlp.linear2.bias)
     h = np.maximum(x @ w1.T + b1, 0) @ w2.T + b2
-    return h / np.sqrt((h ** 2).sum(axis=1, keepdims=True))
+    return h / np.sqrt((h**2).sum(axis=1, keepdims=True))
 
 
 def _alpha_ref(conn, s_list, t_list):
     """Gram rows -> MLPs -> per-sample softmax over teacher layers, with explicit loops."""
+
     def gram(f):
         x = f.detach().double().numpy().reshape(f.shape[0], -1)
         return x @ x.T
+
     q = [_mlp_ref(m, gram(f)) for m, f in zip(conn.query_mlps, s_list)]
     k = [_mlp_ref(m, gram(f)) for m, f in zip(conn.key_mlps, t_list)]
     alpha = np.zeros((B, len(q), len(k)))
@@ -53,14 +57,15 @@ def _loss_ref(proj, tgt, alpha):
             for j in range(nt):
                 p = proj[i][j][b].detach().double().numpy()
                 t = tgt[i][j][b].detach().double().numpy()
-                total += alpha[b, i, j] * ((p - t) ** 2).mean()
+                total += alpha[b, i, j] * ((p - t)**2).mean()
     return total / (bsz * ns)
 
 
 def _conn(seed=0):
     torch.manual_seed(seed)
     return SelfAttentionConnector([torch.Size(s) for s in S_SHAPES],
-                                  [torch.Size(t) for t in T_SHAPES], batch_size=B)
+                                  [torch.Size(t) for t in T_SHAPES],
+                                  batch_size=B)
 
 
 def test_loss_matches_loop():
@@ -82,8 +87,8 @@ def test_attention_and_spatial_alignment():
     s_list, t_list = _feats(S_SHAPES, 1), _feats(T_SHAPES, 2)
     proj, tgt, alpha = conn(s_list, t_list)
     assert alpha.shape == (B, 2, 3)
-    np.testing.assert_allclose(alpha.detach().numpy(), _alpha_ref(conn, s_list, t_list),
-                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        alpha.detach().numpy(), _alpha_ref(conn, s_list, t_list), rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(alpha.sum(-1).detach().numpy(), np.ones((B, 2)), rtol=1e-6)
     for i, fs in enumerate(s_list):
         for j, ft in enumerate(t_list):
@@ -104,16 +109,16 @@ def test_attention_and_spatial_alignment():
 
 
 def test_module_structure():
-    conn = SelfAttentionConnector([torch.Size((16, 8, 8))], [torch.Size((32, 8, 8))],
-                                  batch_size=64)
+    conn = SelfAttentionConnector([torch.Size((16, 8, 8))], [torch.Size((32, 8, 8))], batch_size=64)
     mlp = conn.query_mlps[0]
     assert (mlp.linear1.in_features, mlp.linear1.out_features) == (64, 32)
     assert (mlp.linear2.in_features, mlp.linear2.out_features) == (32, 16)
     assert mlp.linear1.bias is not None and mlp.linear2.bias is not None
     assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in conn.modules())
     convs = [m for m in conn.regressors[0][0] if isinstance(m, torch.nn.Conv2d)]
-    assert [(c.in_channels, c.out_channels, c.kernel_size) for c in convs] == [
-        (16, 64, (1, 1)), (64, 64, (3, 3)), (64, 32, (1, 1))]
+    assert [(c.in_channels, c.out_channels, c.kernel_size) for c in convs] == [(16, 64, (1, 1)),
+                                                                               (64, 64, (3, 3)),
+                                                                               (64, 32, (1, 1))]
     assert all(c.bias is None for c in convs)
     assert isinstance(conn.regressors[0][0][-1], torch.nn.Conv2d)  # linear output
 
@@ -156,18 +161,21 @@ def test_wrong_batch_size_raises():
         conn(_feats(S_SHAPES[:1], 1), _feats(T_SHAPES, 2))
 
 
-@pytest.mark.parametrize('pair,expect_m', [
-    # resnet32x4 -> resnet8x4 (feats[1:-1] of both)
-    (([(64, 32, 32), (128, 16, 16), (256, 8, 8)], [(64, 32, 32), (128, 16, 16), (256, 8, 8)]),
-     10.23),
-    # wrn_40_2 (teacher) -> MobileNetV2 (student)
-    (([(12, 16, 16), (16, 8, 8), (48, 4, 4), (160, 2, 2)],
-      [(32, 32, 32), (64, 16, 16), (128, 8, 8)]), 3.40),
-])
+@pytest.mark.parametrize(
+    'pair,expect_m',
+    [
+        # resnet32x4 -> resnet8x4 (feats[1:-1] of both)
+        (([(64, 32, 32), (128, 16, 16), (256, 8, 8)], [(64, 32, 32), (128, 16, 16),
+                                                       (256, 8, 8)]), 10.23),
+        # wrn_40_2 (teacher) -> MobileNetV2 (student)
+        (([(12, 16, 16), (16, 8, 8), (48, 4, 4), (160, 2, 2)], [(32, 32, 32), (64, 16, 16),
+                                                                (128, 8, 8)]), 3.40),
+    ])
 def test_parameter_counts_match_spec(pair, expect_m):
     s_shapes, t_shapes = pair
     conn = SelfAttentionConnector([torch.Size(s) for s in s_shapes],
-                                  [torch.Size(t) for t in t_shapes], batch_size=64)
+                                  [torch.Size(t) for t in t_shapes],
+                                  batch_size=64)
     n = sum(p.numel() for p in conn.parameters())
     assert round(n / 1e6, 2) == expect_m
     # each key/query MLP: 64*32+32 + 32*16+16 = 2608
@@ -191,8 +199,8 @@ def test_build_by_name():
     register_all_modules()
     loss = MODELS.build(dict(type='SemCKDLoss'))
     assert loss.loss_weight == 400 and loss.source == 'stages'
-    conn = MODELS.build(dict(type='SelfAttentionConnector', s_shape=S_SHAPES, t_shape=T_SHAPES,
-                             batch_size=B))
+    conn = MODELS.build(
+        dict(type='SelfAttentionConnector', s_shape=S_SHAPES, t_shape=T_SHAPES, batch_size=B))
     assert isinstance(conn, SelfAttentionConnector)
     assert len(conn.regressors) == 2 and len(conn.regressors[0]) == 3
     assert math.isclose(conn.query_mlps[0].linear2.out_features, B // 4)

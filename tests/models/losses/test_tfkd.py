@@ -104,10 +104,12 @@ def test_kd_elementwise_mean_is_batchmean_over_k():
         bm = TfKDLoss(alpha=0.95, tau=20, multiplier=1, reduction='batchmean')(s, t)
         assert bm.item() == pytest.approx(k * el.item(), rel=1e-5)
         # TfKDLoss(a, T, m) == KDLoss(tau=T, loss_weight=a*m/K)
-        assert KDLoss(tau=20, loss_weight=0.95 / k)(s, t).item() == pytest.approx(el.item(),
-                                                                                  rel=1e-5)
-        assert KDLoss(tau=6, loss_weight=0.95 * 50 / k)(s, t).item() == pytest.approx(
-            TfKDLoss(0.95, 6, 50)(s, t).item(), rel=1e-5)
+        assert KDLoss(
+            tau=20, loss_weight=0.95 / k)(s, t).item() == pytest.approx(
+                el.item(), rel=1e-5)
+        assert KDLoss(
+            tau=6, loss_weight=0.95 * 50 / k)(s, t).item() == pytest.approx(
+                TfKDLoss(0.95, 6, 50)(s, t).item(), rel=1e-5)
 
 
 def test_kd_hand_computed():
@@ -117,11 +119,13 @@ def test_kd_hand_computed():
     t = torch.tensor([[math.log(3.0), 0.0]])
     kl = 0.75 * math.log(1.5) + 0.25 * math.log(0.5)
     assert TfKDLoss(alpha=1.0, tau=1.0)(s, t).item() == pytest.approx(kl / 2, rel=1e-6)
-    assert TfKDLoss(alpha=1.0, tau=1.0, reduction='batchmean')(s, t).item() == pytest.approx(
-        kl, rel=1e-6)
+    assert TfKDLoss(
+        alpha=1.0, tau=1.0, reduction='batchmean')(s, t).item() == pytest.approx(
+            kl, rel=1e-6)
     # T = 2 on logits scaled by 2: the same probabilities, times T^2 = 4, times m = 3, alpha 0.5
-    assert TfKDLoss(alpha=0.5, tau=2.0, multiplier=3.0)(2 * s, 2 * t).item() == pytest.approx(
-        0.5 * 4 * 3 * kl / 2, rel=1e-6)
+    assert TfKDLoss(
+        alpha=0.5, tau=2.0, multiplier=3.0)(2 * s, 2 * t).item() == pytest.approx(
+            0.5 * 4 * 3 * kl / 2, rel=1e-6)
 
 
 def test_kd_needs_labels_with_ce_and_checks_reduction():
@@ -163,8 +167,8 @@ def test_regularization_paper_variant_and_batchmean():
     assert paper(s, y).item() == pytest.approx(
         ref_reg(rows(s), y.tolist(), 0.95, 20, 1.0, paper=True), rel=1e-5)
     el = TfKDRegularizationLoss(alpha=1.0, temperature=20, multiplier=2.0)(s, y)
-    bm = TfKDRegularizationLoss(alpha=1.0, temperature=20, multiplier=2.0,
-                                reduction='batchmean')(s, y)
+    bm = TfKDRegularizationLoss(
+        alpha=1.0, temperature=20, multiplier=2.0, reduction='batchmean')(s, y)
     assert bm.item() == pytest.approx(100 * el.item(), rel=1e-5)
     other_a = TfKDRegularizationLoss(alpha=0.5, temperature=20, correct_prob=0.9)(s, y)
     assert other_a.item() == pytest.approx(
@@ -179,8 +183,10 @@ def test_regularization_hand_computed():
     loss = TfKDRegularizationLoss(alpha=1.0, temperature=1.0)
     assert loss(torch.zeros(1, 2), torch.tensor([0])).item() == pytest.approx(kl / 2, rel=1e-6)
     # alpha = 0 is plain CE: ln 2 for zero logits
-    assert TfKDRegularizationLoss(alpha=0.0, temperature=1.0)(
-        torch.zeros(3, 2), torch.tensor([0, 1, 1])).item() == pytest.approx(math.log(2), rel=1e-6)
+    assert TfKDRegularizationLoss(
+        alpha=0.0, temperature=1.0)(torch.zeros(3, 2), torch.tensor([0, 1,
+                                                                     1])).item() == pytest.approx(
+                                                                         math.log(2), rel=1e-6)
 
 
 def test_regularization_head_call_signature_options():
@@ -188,8 +194,7 @@ def test_regularization_head_call_signature_options():
     loss = TfKDRegularizationLoss(alpha=0.95, temperature=40)
     per = loss(s, y, reduction_override='none')
     assert per.shape == (4, )
-    assert loss(s, y, reduction_override='sum').item() == pytest.approx(per.sum().item(),
-                                                                        rel=1e-6)
+    assert loss(s, y, reduction_override='sum').item() == pytest.approx(per.sum().item(), rel=1e-6)
     w = torch.tensor([1.0, 0.0, 2.0, 1.0])
     assert loss(s, y, weight=w).item() == pytest.approx((per * w).sum().item() / 4, rel=1e-6)
     assert loss(s, y.reshape(-1, 1)).item() == pytest.approx(per.mean().item(), rel=1e-6)
@@ -203,8 +208,7 @@ def test_regularization_head_call_signature_options():
 def test_label_smoothing_matches_loop_and_targets():
     s, _, y = data(n=6, seed=6)
     expected = ref_lsr(rows(s), y.tolist())
-    assert TfKDLabelSmoothingLoss()(s, y, avg_factor=6).item() == pytest.approx(expected,
-                                                                                rel=1e-5)
+    assert TfKDLabelSmoothingLoss()(s, y, avg_factor=6).item() == pytest.approx(expected, rel=1e-5)
     t = smoothed_targets(torch.tensor([2]), 5, 0.1)
     assert torch.allclose(t, torch.tensor([[0.025, 0.025, 0.9, 0.025, 0.025]]))
 
@@ -231,13 +235,12 @@ def test_head_losses_plug_into_linear_cls_head():
     from mmpretrain.structures import DataSample
     s, _, y = data(n=3, k=10, seed=7)
     for loss_cfg, ref in [
-        (dict(type='TfKDRegularizationLoss', alpha=0.95, temperature=10, multiplier=1.0),
-         lambda: ref_reg(rows(s), y.tolist(), 0.95, 10, 1.0)),
-        (dict(type='TfKDLabelSmoothingLoss', epsilon=0.1),
-         lambda: ref_lsr(rows(s), y.tolist())),
+        (dict(type='TfKDRegularizationLoss', alpha=0.95, temperature=10,
+              multiplier=1.0), lambda: ref_reg(rows(s), y.tolist(), 0.95, 10, 1.0)),
+        (dict(type='TfKDLabelSmoothingLoss', epsilon=0.1), lambda: ref_lsr(rows(s), y.tolist())),
     ]:
-        head = MODELS.build(dict(type='LinearClsHead', num_classes=10, in_channels=4,
-                                 loss=loss_cfg))
+        head = MODELS.build(
+            dict(type='LinearClsHead', num_classes=10, in_channels=4, loss=loss_cfg))
         samples = [DataSample().set_gt_label(int(v)) for v in y]
         out = head._get_loss(s, samples)
         assert out['loss'].item() == pytest.approx(ref(), rel=1e-5)

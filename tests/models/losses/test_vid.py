@@ -22,8 +22,8 @@ def np_vid(means, targets, variances):
             for c in range(C):
                 for h in range(H):
                     for w in range(W):
-                        acc += 0.5 * ((mu[b, c, h, w] - t[b, c, h, w])**2 / var[c]
-                                      + math.log(var[c]))
+                        acc += 0.5 * (
+                            (mu[b, c, h, w] - t[b, c, h, w])**2 / var[c] + math.log(var[c]))
         total += acc / (B * C * H * W)
     return total
 

@@ -121,15 +121,23 @@ def references(tmp_path_factory):
     for i, (arch, (classifier, _, _)) in enumerate(CASES.items()):
         model = build(f'configs/_base_/models/hsakd/{arch}_aux.py', seed=i)
         randomize(model, seed=50 + i)
-        x = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(i),
-                        dtype=torch.float64)
+        x = torch.randn(
+            2, 3, 32, 32, generator=torch.Generator().manual_seed(i), dtype=torch.float64)
         expected = outputs(model, x)
         src = str(tmp / f'{arch}_hsakd.pth.tar')
         # DataParallel keys, as a checkpoint saved without .module would have
         net = to_reference(model.state_dict(), classifier)
-        torch.save({'net': OrderedDict(('module.' + k, v) for k, v in net.items())
-                    if arch == 'vgg8' else net, 'acc': 0.7645, 'epoch': 239,
-                    'optimizer': {'state': {}, 'param_groups': []}}, src)
+        torch.save(
+            {
+                'net': OrderedDict(
+                    ('module.' + k, v) for k, v in net.items()) if arch == 'vgg8' else net,
+                'acc': 0.7645,
+                'epoch': 239,
+                'optimizer': {
+                    'state': {},
+                    'param_groups': []
+                }
+            }, src)
         refs[arch] = dict(src=src, net=net, x=x, expected=expected, tmp=tmp)
     return refs
 
@@ -161,8 +169,7 @@ def test_teacher_into_aux_classifier_and_student_into_plain(references, arch):
     state = safe_load(dst_plain)['state_dict']
     assert not any(k.startswith('aux') for k in state)
     plain.load_state_dict(state, strict=True)
-    torch.testing.assert_close(outputs(plain, ref['x'])[0], ref['expected'][0], atol=1e-10,
-                               rtol=0)
+    torch.testing.assert_close(outputs(plain, ref['x'])[0], ref['expected'][0], atol=1e-10, rtol=0)
 
 
 def test_cli_detects_and_names_the_layout(references):
@@ -170,8 +177,10 @@ def test_cli_detects_and_names_the_layout(references):
     ref = references['resnet8x4']
     assert detect_layout(safe_load(ref['src'])) == 'hsakd'
     dst = str(ref['tmp'] / 'cli.pth')
-    out = run_tool(['tools/model_converters/convert_reference.py', ref['src'], dst, '--layout',
-                    'hsakd', '--config', 'configs/_base_/models/hsakd/resnet8x4_aux.py']).stdout
+    out = run_tool([
+        'tools/model_converters/convert_reference.py', ref['src'], dst, '--layout', 'hsakd',
+        '--config', 'configs/_base_/models/hsakd/resnet8x4_aux.py'
+    ]).stdout
     assert 'verified against configs/_base_/models/hsakd/resnet8x4_aux.py' in out
     model = build('configs/_base_/models/hsakd/resnet8x4_aux.py', seed=5)
     model.load_state_dict(safe_load(dst)['state_dict'], strict=True)
@@ -185,5 +194,6 @@ def test_wrong_architecture_is_refused(references, tmp_path):
     # an unconverted HSAKD file used as a teacher: the message says how to convert it
     from mmkd.models.distillers.builder_utils import load_weights_strict
     with pytest.raises(CheckpointError, match='--layout hsakd'):
-        load_weights_strict(build('configs/_base_/models/hsakd/wrn16_2_aux.py', seed=0),
-                            references['wrn16_2']['src'])
+        load_weights_strict(
+            build('configs/_base_/models/hsakd/wrn16_2_aux.py', seed=0),
+            references['wrn16_2']['src'])

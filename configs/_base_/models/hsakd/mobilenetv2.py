@@ -4,5 +4,6 @@
 # the plain config HSAKD MobileNetV2 students export to
 # (configs/hsakd/baselines/mobilenetv2_cifar100.py trains and tests it).
 _base_ = ['../mobilenetv2.py']
-model = dict(backbone=dict(_delete_=True, type='MobileNetV2HSAKD', width_mult=0.5, expand_ratio=6,
-                           stem_stride=1))
+model = dict(
+    backbone=dict(
+        _delete_=True, type='MobileNetV2HSAKD', width_mult=0.5, expand_ratio=6, stem_stride=1))

@@ -4,7 +4,9 @@
 #   the Tf-KD recipe (main.py, train_kd.py).
 # Keeps the checkpoints of epochs [1, 50, 51] and the best one in
 #   work_dirs/tfkd/cifar10/baselines/resnet18_cifar10/keep/ (the De-KD and Tf-KD_self teachers).
-_base_ = ['../../../_base_/models/resnet18.py', '../../../_base_/datasets/cifar10_tfkd.py',
-          '../../../_base_/schedules/tfkd_200e.py', '../../../_base_/tfkd_runtime.py']
+_base_ = [
+    '../../../_base_/models/resnet18.py', '../../../_base_/datasets/cifar10_tfkd.py',
+    '../../../_base_/schedules/tfkd_200e.py', '../../../_base_/tfkd_runtime.py'
+]
 model = dict(head=dict(num_classes=10))
 custom_hooks = [dict(type='KeepCheckpointsHook', epochs=[1, 50, 51], best=True)]
