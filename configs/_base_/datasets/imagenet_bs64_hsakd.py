@@ -15,6 +15,8 @@ data_preprocessor = dict(
 )
 
 train_pipeline = [
+    # augmentation randomness from (seed, epoch, sample): exact resume, new crops every epoch
+    dict(type='SeedAugmentation'),
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=224),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
@@ -32,7 +34,7 @@ train_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     dataset=dict(type=dataset_type, data_root=data_root, split='train', pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='EpochSeededSampler', shuffle=True),
 )
 val_dataloader = dict(
     batch_size=64,
