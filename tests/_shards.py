@@ -36,7 +36,7 @@ def test_files(roots):
     return files
 
 
-def weights(files, durations=None):
+def weights(files, durations=None, quick=False):
     if durations is None:
         try:
             with open(DURATIONS) as f:
@@ -46,7 +46,10 @@ def weights(files, durations=None):
     out = {}
     for f in files:
         key = osp.relpath(osp.abspath(f.split('::')[0]), ROOT)
-        out[f] = durations[key] if key in durations else estimate(f.split('::')[0])
+        if quick and 'quick:' + key in durations:  # measured in the quick tier
+            out[f] = durations['quick:' + key]
+        else:
+            out[f] = durations[key] if key in durations else estimate(f.split('::')[0])
     return out
 
 
@@ -61,9 +64,11 @@ def deal(files, n, weight):
 
 
 def main(argv):
+    quick = argv[:1] == ['--quick']  # weights measured in the quick tier where recorded
+    argv = argv[1:] if quick else argv
     n, roots = int(argv[0]), argv[1:] or ['tests']
     files = test_files(roots)
-    shards, _ = deal(files, max(1, n), weights(files))
+    shards, _ = deal(files, max(1, n), weights(files, quick=quick))
     print('\n'.join(' '.join(s) for s in shards))
 
 

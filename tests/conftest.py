@@ -108,6 +108,8 @@ def trained_resnet8(tiny_cifar_root, tmp_path_factory):
 
 # --------------------------------------------------------------------- measured shard weights
 DURATIONS = os.path.join(ROOT, 'tests', 'durations.json')
+#: key prefix of a file's CPU seconds in the quick tier (``-m "not slow"``)
+QUICK_PREFIX = 'quick:'
 
 
 def pytest_addoption(parser):
@@ -138,6 +140,8 @@ def pytest_runtest_protocol(item, nextitem):
     yield
     per_file = item.config.stash.setdefault(_FILE_CPU, {})
     path = os.path.relpath(str(item.path), ROOT)
+    if item.config.getoption('markexpr') == 'not slow':  # the quick tier's weights apart
+        path = QUICK_PREFIX + path
     per_file[path] = per_file.get(path, 0.0) + _cpu_seconds() - start
 
 

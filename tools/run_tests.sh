@@ -17,13 +17,14 @@ cd "$MMKD_ROOT"
 # oversubscribe a loaded machine (subprocess tool runs use one thread too); override to taste
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 tier=()
+quick=()  # for tests/_shards.py: the quick tier's weights
 rest=()   # every other argument, in order (the sequential run)
 args=()   # options (for --jobs: given to every shard)
 paths=()  # test paths (for --jobs: the files to split)
 jobs=""
 while [ $# -gt 0 ]; do
     case "$1" in
-        --quick) tier=(-m "not slow") ;;
+        --quick) tier=(-m "not slow"); quick=(--quick) ;;
         --jobs) jobs="$2"; shift ;;
         --jobs=*) jobs="${1#--jobs=}" ;;
         -*) args+=("$1"); rest+=("$1") ;;
@@ -39,7 +40,7 @@ shards=()
 if [ "$jobs" -gt 1 ]; then
     # the files, heaviest first (measured CPU seconds in tests/durations.json, else a guess from
     # the text), each to the least loaded of N shards
-    mapfile -t shards < <(python tests/_shards.py "$jobs" "${paths[@]:-tests}")
+    mapfile -t shards < <(python tests/_shards.py "${quick[@]}" "$jobs" "${paths[@]:-tests}")
 fi
 if [ "${#shards[@]}" -le 1 ]; then
     python -m pytest "${tier[@]}" "${rest[@]}"

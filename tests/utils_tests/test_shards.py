@@ -40,7 +40,21 @@ def test_durations_table_is_valid():
     path = osp.join(ROOT, 'tests', 'durations.json')
     with open(path) as f:
         table = json.load(f)
-    assert all(k.startswith('tests/') and k.endswith('.py') and v >= 0 for k, v in table.items())
+    assert all(
+        k.split('quick:', 1)[-1].startswith('tests/') and k.endswith('.py') and v >= 0
+        for k, v in table.items())
+
+
+def test_quick_tier_weights_win_in_the_quick_tier():
+    known = osp.join(ROOT, 'tests', 'utils_tests', 'test_shards.py')
+    table = {
+        'tests/utils_tests/test_shards.py': 100.0,
+        'quick:tests/utils_tests/test_shards.py': 2.0
+    }
+    assert _shards.weights([known], table)[known] == 100.0
+    assert _shards.weights([known], table, quick=True)[known] == 2.0
+    del table['quick:tests/utils_tests/test_shards.py']
+    assert _shards.weights([known], table, quick=True)[known] == 100.0
 
 
 def test_run_tests_reports_every_shard_and_fails_when_one_fails(tmp_path):
