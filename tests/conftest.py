@@ -13,6 +13,11 @@ def pytest_configure(config):
     warnings.filterwarnings('ignore', message='Fail to import ``MultiScaleDeformableAttention``')
     from mmkd.utils import register_all_modules
     register_all_modules()
+    # scikit-learn (few-shot splits) sets KMP_DUPLICATE_LIB_OK when first imported: imported
+    # here, before the snapshot, so a test importing it later does not make every later tool
+    # run differ from the launcher's environment (and fall back to a real subprocess)
+    import sklearn  # noqa: F401
+
     from tests import _launcher
     _launcher.snapshot_environment()  # with what the imports set (cv2: library paths)
 

@@ -18,7 +18,7 @@ from mmengine.evaluator import DumpResults
 
 from mmkd.utils.checkpoint import is_remote
 from mmkd.utils.cli import (CfgOptionsAction, build_runner, check_tool_args, check_work_dir,
-                            setup_for_tools, user_errors_as_messages)
+                            finish_distributed, setup_for_tools, user_errors_as_messages)
 from mmkd.utils.config_check import check_config, load_config
 from mmkd.utils.errors import CheckpointError
 from mmkd.utils.test_record import (dataset_record, default_test_work_dir, metrics_path,
@@ -83,6 +83,7 @@ def main():
                 metrics_path(args.checkpoint, cfg.work_dir), metrics, args.config, args.checkpoint,
                 dataset_record(cfg.test_dataloader, runner.test_dataloader.dataset))
             print(f'metrics written to {path}')
+        finish_distributed()
 
 
 if __name__ == '__main__':

@@ -16,7 +16,7 @@ from mmkd.datasets.device_data import use_device_data
 from mmkd.engine.hooks.checkpoint_safety_hook import ensure_checkpoint_safety_hooks
 from mmkd.utils.batch_scale import warn_batch_mismatch
 from mmkd.utils.cli import (CfgOptionsAction, build_runner, check_tool_args, check_work_dir,
-                            setup_for_tools, user_errors_as_messages)
+                            finish_distributed, setup_for_tools, user_errors_as_messages)
 from mmkd.utils.config_check import check_config, load_config
 from mmkd.utils.fast_path import add_fast_path_hooks, configure_amp, use_device_augmentation
 from mmkd.utils.resume import find_resumable_checkpoint
@@ -151,6 +151,7 @@ def main():
         runner = build_runner(cfg)
         ensure_checkpoint_safety_hooks(runner)
         runner.train()
+        finish_distributed()
 
 
 if __name__ == '__main__':

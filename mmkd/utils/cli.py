@@ -158,6 +158,17 @@ def build_runner(cfg):
     return runner
 
 
+def finish_distributed() -> None:
+    """End a distributed run cleanly: every rank waits for the others, then the process group
+    is destroyed while the interpreter is still whole. Left to interpreter shutdown, a gloo
+    group's threads can be torn down mid-teardown and abort the process ("terminate called
+    without an active exception") although its work is done."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def _rank() -> int:
     for key in ('RANK', 'SLURM_PROCID', 'OMPI_COMM_WORLD_RANK'):
         if key in os.environ:
