@@ -139,3 +139,21 @@ def generated_dataset_root(data_root: str, dataset_type: str) -> str:
     except OSError:  # written meanwhile by another process
         shutil.rmtree(tmp, ignore_errors=True)
     return root
+
+
+def assert_equal_trees(a, b, where=''):
+    """``a`` and ``b`` (tensors, dicts, lists/tuples of them, plain values) are equal exactly:
+    same keys and lengths, bit-identical tensors; ``where`` names the first difference."""
+    import torch
+    if isinstance(a, torch.Tensor):
+        assert torch.equal(a, b), where
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for k in a:
+            assert_equal_trees(a[k], b[k], f'{where}.{k}')
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_equal_trees(x, y, f'{where}[{i}]')
+    else:
+        assert a == b, where

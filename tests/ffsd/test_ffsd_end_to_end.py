@@ -12,25 +12,10 @@ from mmkd.models.utils.reference_converter import convert_checkpoint
 from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import safe_load
 from tests.tools.test_train_resume_test import TINY, data_opts
-from tests.utils import run_tool
+from tests.utils import assert_equal_trees, run_tool
 
 CONFIG = 'configs/ffsd/resnet20.py'
 SMALL = ['train_dataloader.dataset.indices=32', 'randomness.seed=5']
-
-
-def _assert_equal_trees(a, b, where=''):
-    if isinstance(a, torch.Tensor):
-        assert torch.equal(a, b), where
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for k in a:
-            _assert_equal_trees(a[k], b[k], f'{where}.{k}')
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
-            _assert_equal_trees(x, y, f'{where}[{i}]')
-    else:
-        assert a == b, where
 
 
 @pytest.mark.slow
@@ -47,12 +32,12 @@ def test_train_stop_resume_is_bit_exact_and_tools_test_both_files(tiny_cifar_roo
     assert 'resumed epoch: 1' in out
     a = safe_load(osp.join(straight, 'epoch_2.pth'))
     b = safe_load(osp.join(split, 'epoch_2.pth'))
-    _assert_equal_trees(a['state_dict'], b['state_dict'], 'state_dict')
+    assert_equal_trees(a['state_dict'], b['state_dict'], 'state_dict')
     parts = ['student1', 'student2', 'fusion', 'leader', 'decoder_student2', 'decoder_leader']
     assert list(a['optimizer']) == parts  # one optimizer state per part
-    _assert_equal_trees(a['optimizer'], b['optimizer'], 'optimizer')
+    assert_equal_trees(a['optimizer'], b['optimizer'], 'optimizer')
     assert list(a['param_schedulers']) == parts
-    _assert_equal_trees(a['param_schedulers'], b['param_schedulers'], 'param_schedulers')
+    assert_equal_trees(a['param_schedulers'], b['param_schedulers'], 'param_schedulers')
     for name in parts:
         assert a['param_schedulers'][name][0]['_last_value'] == [1e-3 if 'decoder' in name else 0.1]
     logs = open(sorted(__import__('glob').glob(osp.join(straight, '*', '*.log')))[-1]).read()
@@ -64,7 +49,7 @@ def test_train_stop_resume_is_bit_exact_and_tools_test_both_files(tiny_cifar_roo
     # the leader is the product: student_last.pth loads strictly into the plain leader config
     student = safe_load(osp.join(straight, 'student_last.pth'))['state_dict']
     leader = {k[len('leader.'):]: v for k, v in a['state_dict'].items() if k.startswith('leader.')}
-    _assert_equal_trees(student, leader, 'student_last')
+    assert_equal_trees(student, leader, 'student_last')
     plain = MODELS.build(Config.fromfile('configs/ffsd/eval/resnet20_leader.py').model)
     plain.load_state_dict(student, strict=True)
 
@@ -122,7 +107,7 @@ def test_convert_reference_ffsd_layout(tmp_path):
     meta = convert_checkpoint(src, dst, 'ffsd', 'configs/_base_/models/ffsd/resnet20_leader.py')
     assert meta['source_meta'] == dict(epoch=287, cfg='resnet20', index='leader')
     converted = safe_load(dst)['state_dict']
-    _assert_equal_trees(converted, dict(model.state_dict()), 'converted')
+    assert_equal_trees(converted, dict(model.state_dict()), 'converted')
     # into a common-student config the trans-fusion head is dropped
     convert_checkpoint(src, str(tmp_path / 's.pth'), 'ffsd',
                        'configs/_base_/models/ffsd/resnet20.py')
@@ -141,4 +126,4 @@ def test_convert_reference_ffsd_wrn_leader(tmp_path):
     model = _reference_leader_checkpoint(src, 'wrn16_2', classifier='linear.')
     dst = str(tmp_path / 'leader.pth')
     convert_checkpoint(src, dst, 'ffsd', 'configs/_base_/models/ffsd/wrn16_2_leader.py')
-    _assert_equal_trees(safe_load(dst)['state_dict'], dict(model.state_dict()), 'converted')
+    assert_equal_trees(safe_load(dst)['state_dict'], dict(model.state_dict()), 'converted')

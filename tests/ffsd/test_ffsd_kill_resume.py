@@ -11,9 +11,8 @@ import time
 import pytest
 
 from mmkd.utils.checkpoint import safe_load
-from tests.ffsd.test_ffsd_end_to_end import _assert_equal_trees
 from tests.tools.test_train_resume_test import TINY, data_opts
-from tests.utils import ROOT, run_tool
+from tests.utils import ROOT, assert_equal_trees, run_tool
 
 CONFIG = 'configs/ffsd/resnet20.py'
 PARTS = ['student1', 'student2', 'fusion', 'leader', 'decoder_student2', 'decoder_leader']
@@ -56,11 +55,11 @@ def test_sigkill_mid_run_then_resume_is_bit_exact(tiny_cifar_root, tmp_path):
 
     a = safe_load(osp.join(straight, 'epoch_3.pth'))
     b = safe_load(osp.join(killed, 'epoch_3.pth'))
-    _assert_equal_trees(a['state_dict'], b['state_dict'], 'state_dict')
+    assert_equal_trees(a['state_dict'], b['state_dict'], 'state_dict')
     assert list(a['optimizer']) == PARTS
-    _assert_equal_trees(a['optimizer'], b['optimizer'], 'optimizer')
+    assert_equal_trees(a['optimizer'], b['optimizer'], 'optimizer')
     assert list(a['param_schedulers']) == PARTS
-    _assert_equal_trees(a['param_schedulers'], b['param_schedulers'], 'param_schedulers')
-    _assert_equal_trees(
+    assert_equal_trees(a['param_schedulers'], b['param_schedulers'], 'param_schedulers')
+    assert_equal_trees(
         safe_load(osp.join(straight, 'student_last.pth'))['state_dict'],
         safe_load(osp.join(killed, 'student_last.pth'))['state_dict'], 'student_last')

@@ -29,7 +29,7 @@ from mmkd.registry import METRICS, MODELS
 from mmkd.utils.checkpoint import safe_load
 from mmkd.utils.errors import ConfigError
 from tests.models.distillers.test_online_hssakd import T, ce, kl, rotated_by_hand
-from tests.utils import ROOT, run_tool
+from tests.utils import ROOT, assert_equal_trees, run_tool
 
 PEER = 'configs/_base_/models/hsakd/resnet20_aux.py'
 CONFIG = 'configs/hssakd/resnet56.py'
@@ -250,21 +250,6 @@ def test_checkpoints_of_the_earlier_layout_load(tmp_path):
 
 
 # ----------------------------------------------------------------------------- tools/train.py
-def _assert_equal_trees(a, b, where=''):
-    if isinstance(a, torch.Tensor):
-        assert torch.equal(a, b), where
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for k in a:
-            _assert_equal_trees(a[k], b[k], f'{where}.{k}')
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
-            _assert_equal_trees(x, y, f'{where}[{i}]')
-    else:
-        assert a == b, where
-
-
 def tiny_opts(root):
     from tests.tools.test_train_resume_test import TINY, data_opts
     return TINY + data_opts(root) + [
@@ -284,11 +269,11 @@ def test_train_stop_resume_is_bit_exact(tiny_cifar_root, tmp_path):
     assert 'resumed epoch: 1' in out
     a = safe_load(osp.join(straight, 'epoch_2.pth'))
     b = safe_load(osp.join(split, 'epoch_2.pth'))
-    _assert_equal_trees(a['state_dict'], b['state_dict'], 'state_dict')
+    assert_equal_trees(a['state_dict'], b['state_dict'], 'state_dict')
     assert list(a['optimizer']) == ['peer1', 'peer2']  # one SGD per peer
-    _assert_equal_trees(a['optimizer'], b['optimizer'], 'optimizer')
+    assert_equal_trees(a['optimizer'], b['optimizer'], 'optimizer')
     assert list(a['param_schedulers']) == ['peer1', 'peer2']
-    _assert_equal_trees(a['param_schedulers'], b['param_schedulers'], 'param_schedulers')
+    assert_equal_trees(a['param_schedulers'], b['param_schedulers'], 'param_schedulers')
     for name in ('peer1', 'peer2'):
         assert a['param_schedulers'][name][0]['_last_value'] == [0.05]
         assert a['optimizer'][name]['param_groups'][0]['nesterov'] is True
@@ -352,7 +337,7 @@ def test_sigkill_mid_run_then_resume_is_bit_exact(tiny_cifar_root, tmp_path):
     a = safe_load(osp.join(straight, 'epoch_3.pth'))
     b = safe_load(osp.join(killed, 'epoch_3.pth'))
     for key in ('state_dict', 'optimizer', 'param_schedulers'):
-        _assert_equal_trees(a[key], b[key], key)
+        assert_equal_trees(a[key], b[key], key)
 
 
 @pytest.mark.slow
