@@ -3,6 +3,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
+import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -157,3 +158,68 @@ def assert_equal_trees(a, b, where=''):
             assert_equal_trees(x, y, f'{where}[{i}]')
     else:
         assert a == b, where
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (for a rendezvous)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def train_ranks(args, nproc=2, env=None, timeout=600, check=True):
+    """``tools/train.py args --launcher pytorch`` as ``nproc`` ranks of one job on this machine.
+
+    Each rank gets the environment torchrun gives it (``RANK``, ``LOCAL_RANK``, ``WORLD_SIZE``,
+    ``LOCAL_WORLD_SIZE``, ``MASTER_ADDR``, ``MASTER_PORT``) and is forked from the session's
+    tool launcher like :func:`run_tool` (no interpreter start or imports per rank). For tests of
+    what several processes compute (gradients all-reduced, BatchNorm synchronised, a resume);
+    the user's path, ``tools/dist_train.sh`` with torchrun and its error report, is tested as
+    such in tests/tools/test_dist_train.py and tests/reliability/test_bad_input.py.
+
+    Returns a CompletedProcess: the highest exit code of the ranks, their outputs one after the
+    other (rank 0 first); ``check`` raises when a rank failed.
+    """
+    import tempfile
+
+    from tests import _launcher
+    port = str(free_port())
+    procs, logs = [], []
+    try:
+        for rank in range(nproc):
+            rank_env = dict(
+                env or {},
+                RANK=str(rank),
+                LOCAL_RANK=str(rank),
+                WORLD_SIZE=str(nproc),
+                LOCAL_WORLD_SIZE=str(nproc),
+                MASTER_ADDR='127.0.0.1',
+                MASTER_PORT=port)
+            logs.append(tempfile.TemporaryFile())  # a file: no pipe to drain while ranks wait
+            procs.append(
+                _launcher.Popen(
+                    [sys.executable] + [str(a) for a in args] + ['--launcher', 'pytorch'],
+                    cwd=ROOT,
+                    env=_launcher.tool_env(rank_env),
+                    stdout=logs[-1],
+                    stderr=subprocess.STDOUT))
+        deadline = time.monotonic() + timeout
+        for p in procs:
+            p.wait(max(1.0, deadline - time.monotonic()))
+        outputs = []
+        for log in logs:
+            log.seek(0)
+            outputs.append(log.read().decode(errors='replace'))
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        for log in logs:
+            log.close()
+    code = max(abs(p.returncode) for p in procs)
+    out = ''.join(f'--- rank {r}\n{o}' for r, o in enumerate(outputs))
+    if check and code != 0:
+        raise AssertionError(f'{" ".join(map(str, args))} on {nproc} ranks failed:\n{out[-6000:]}')
+    return subprocess.CompletedProcess(args, code, out)

@@ -1,39 +1,21 @@
-"""FFSD with 2 CPU processes (torchrun, gloo; every part on its own DDP, BatchNorm synchronised)
-trains what 1 process trains with the double batch, and resumes."""
-import os
+"""FFSD with 2 CPU processes (ranks as torchrun starts them, gloo; every part on its own DDP,
+BatchNorm synchronised) trains what 1 process trains with the double batch, and resumes."""
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 
 from mmkd.utils.checkpoint import safe_load
-from tests.tools.test_dist_train import free_port
 from tests.tools.test_train_resume_test import TINY, data_opts
-from tests.utils import ROOT, run_tool
+from tests.utils import run_tool, train_ranks
 
 CONFIG = 'configs/ffsd/resnet20.py'
 PARTS = {'student1', 'student2', 'fusion', 'leader', 'decoder_student2', 'decoder_leader'}
 
 
 def dist_train(work, opts, extra=()):
-    env = dict(
-        os.environ,
-        PYTHON=sys.executable,
-        PORT=str(free_port()),
-        OMP_NUM_THREADS='1',
-        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    proc = subprocess.run(
-        ['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', work, *extra, '--cfg-options'] +
-        opts,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=600)
-    assert proc.returncode == 0, proc.stdout[-6000:]
-    return proc.stdout
+    """tools/train.py as the 2 ranks torchrun starts (:func:`tests.utils.train_ranks`)."""
+    return train_ranks(['tools/train.py', CONFIG, '--work-dir', work, *extra, '--cfg-options'] +
+                       opts).stdout
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from mmkd.utils.checkpoint import safe_load
+from tests import _launcher
 from tests.tools.test_train_resume_test import TINY, data_opts
 from tests.utils import ROOT, assert_equal_trees, run_tool
 
@@ -33,7 +34,8 @@ def test_sigkill_mid_run_then_resume_is_bit_exact(tiny_cifar_root, tmp_path):
         OMP_NUM_THREADS='1',
         PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     with open(osp.join(str(tmp_path), 'killed.log'), 'w') as log:
-        proc = subprocess.Popen(
+        # forked from the pre-imported tool launcher; SIGKILL by pid as a real process
+        proc = _launcher.Popen(
             [sys.executable, 'tools/train.py', CONFIG, '--work-dir', killed, '--cfg-options'] +
             opts,
             cwd=ROOT,

@@ -1,7 +1,6 @@
 """tools/dist_train.sh with 2 CPU processes (torchrun, gloo) reaches the same place as 1 process."""
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 
@@ -10,13 +9,7 @@ import torch
 
 from mmkd.utils.checkpoint import safe_load
 from tests.tools.test_train_resume_test import TINY, data_opts
-from tests.utils import ROOT, run_tool
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+from tests.utils import ROOT, free_port, run_tool, train_ranks
 
 
 def dist_train(config, work, opts, nproc=2, resume=None):
@@ -105,6 +98,9 @@ def test_two_processes_equal_one_process_with_double_batch(tiny_cifar_root, tmp_
                                                            extra):
     """2 processes x batch 8 == 1 process x batch 16 (BatchNorm synchronised over gloo).
 
+    The two ranks are started as torchrun starts them (:func:`tests.utils.train_ranks`); the
+    tests above run tools/dist_train.sh itself.
+
     One process trains epoch 1 and epoch 2 (one iteration each, 16 of the 200 images); two
     processes resume the same epoch-1 checkpoint and take epoch 2's step with 8 images each. The
     guarantee holds only when the dataset size divides evenly by processes x batch (the
@@ -118,8 +114,8 @@ def test_two_processes_equal_one_process_with_double_batch(tiny_cifar_root, tmp_
     run_tool(['tools/train.py', config, '--work-dir', one, '--cfg-options'] + common +
              ['train_dataloader.batch_size=16'])
     start = osp.join(one, 'epoch_1.pth')
-    dist_train(
-        config, two, common + ['train_dataloader.batch_size=8', 'sync_bn=torch'], resume=start)
+    train_ranks(['tools/train.py', config, '--work-dir', two, '--resume', start, '--cfg-options'] +
+                common + ['train_dataloader.batch_size=8', 'sync_bn=torch'])
     a0 = safe_load(start)['state_dict']
     a = safe_load(osp.join(one, 'epoch_2.pth'))
     b = safe_load(osp.join(two, 'epoch_2.pth'))

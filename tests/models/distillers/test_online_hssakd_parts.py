@@ -28,8 +28,9 @@ from mmkd.models.losses.kd import kd_loss
 from mmkd.registry import METRICS, MODELS
 from mmkd.utils.checkpoint import safe_load
 from mmkd.utils.errors import ConfigError
+from tests import _launcher
 from tests.models.distillers.test_online_hssakd import T, ce, kl, rotated_by_hand
-from tests.utils import ROOT, assert_equal_trees, run_tool
+from tests.utils import ROOT, assert_equal_trees, run_tool, train_ranks
 
 PEER = 'configs/_base_/models/hsakd/resnet20_aux.py'
 CONFIG = 'configs/hssakd/resnet56.py'
@@ -323,7 +324,8 @@ def test_sigkill_mid_run_then_resume_is_bit_exact(tiny_cifar_root, tmp_path):
         PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     cmd = [sys.executable, 'tools/train.py', CONFIG, '--work-dir', killed, '--cfg-options'] + opts
     with open(str(tmp_path / 'killed.log'), 'w') as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        # forked from the pre-imported tool launcher; SIGKILL by pid as a real process
+        proc = _launcher.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.time() + 600
         while proc.poll() is None and not osp.exists(osp.join(killed, 'epoch_1.pth')) and \
                 time.time() < deadline:
@@ -354,7 +356,6 @@ def test_tools_train_bad_num_peers_is_one_line(tiny_cifar_root, tmp_path):
 
 @pytest.mark.slow
 def test_two_processes_equal_one_process_with_double_batch(tiny_cifar_root, tmp_path):
-    from tests.tools.test_dist_train import free_port
     common = [o for o in tiny_opts(tiny_cifar_root) if 'batch_size' not in o] + [
         'val_dataloader.batch_size=50',
         'test_dataloader.batch_size=50',
@@ -365,26 +366,11 @@ def test_two_processes_equal_one_process_with_double_batch(tiny_cifar_root, tmp_
     run_tool(['tools/train.py', CONFIG, '--work-dir', one, '--cfg-options'] + common +
              ['train_dataloader.batch_size=16', 'train_cfg.max_epochs=1'])
 
-    def dist_train(opts, extra=()):
-        env = dict(
-            os.environ,
-            PYTHON=sys.executable,
-            PORT=str(free_port()),
-            OMP_NUM_THREADS='1',
-            PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
-        proc = subprocess.run(
-            [
-                'bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', two, *extra,
-                '--cfg-options'
-            ] + opts + ['train_dataloader.batch_size=8', 'sync_bn=torch'],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=900)
-        assert proc.returncode == 0, proc.stdout[-6000:]
-        return proc.stdout
+    def dist_train(opts, extra=()):  # the ranks torchrun starts (tests.utils.train_ranks)
+        return train_ranks(
+            ['tools/train.py', CONFIG, '--work-dir', two, *extra, '--cfg-options'] + opts +
+            ['train_dataloader.batch_size=8', 'sync_bn=torch'],
+            timeout=900).stdout
 
     assert 'CPUSyncSeparateDistributedDataParallel' in dist_train(common +
                                                                   ['train_cfg.max_epochs=1'])
