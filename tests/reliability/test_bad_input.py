@@ -186,7 +186,6 @@ def test_file_that_is_not_a_checkpoint(tiny_cifar_root, tmp_path, kind, route):
 # subprocesses marked slow.
 import pickle  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -195,7 +194,7 @@ import uuid  # noqa: E402
 import torch  # noqa: E402
 
 from tests import _launcher  # noqa: E402
-from tests.utils import ROOT  # noqa: E402
+from tests.utils import ROOT, free_port  # noqa: E402
 
 BASELINE = 'configs/baselines/resnet8_cifar100.py'
 
@@ -446,14 +445,8 @@ def test_no_validate_and_num_workers_zero(tiny_cifar_root, tmp_path):
     assert not any(n.startswith('best_') for n in os.listdir(work))
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def _dist_env(**extra):
-    env = dict(os.environ, PORT=str(_free_port()), OMP_NUM_THREADS='1', PYTHON=sys.executable)
+    env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1', PYTHON=sys.executable)
     env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
     env.update(extra)
     return env
@@ -476,6 +469,15 @@ def test_dist_train_prints_the_error_once_and_last(tmp_path):
     last = [line for line in proc.stdout.splitlines() if line.strip()][-1]
     assert last.startswith("mmkd error: EpochBasedTrainLoop (train_cfg) has no argument "
                            "'max_epoch'"), proc.stdout[-4000:]
+
+
+def _alive(pid):
+    """Running or stopped (not gone, not a zombie waiting to be reaped)."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except OSError:
+        return False
 
 
 def _pids_with(tag, rank):
@@ -515,8 +517,15 @@ def test_stopped_rank_times_out_with_a_message(tiny_cifar_root, tmp_path):
         assert proc.poll() is None, proc.stdout.read()[-4000:]
         stopped = _pids_with(tag, 1)
         assert stopped, 'rank 1 not found'
+        survivors = _pids_with(tag, 0)
         for pid in stopped:
             os.kill(pid, signal.SIGSTOP)
+        # rank 0 gives up after the timeout and exits; torchrun then SIGTERMs the stopped rank
+        # and SIGKILLs it 30 s later: kill it as soon as rank 0 is gone instead of waiting
+        while time.monotonic() < deadline and any(map(_alive, survivors)):
+            time.sleep(0.5)
+        for pid in stopped:
+            os.kill(pid, signal.SIGKILL)
         out, _ = proc.communicate(timeout=400)
     finally:
         for pid in stopped:
