@@ -20,8 +20,9 @@ Protocol (one JSON object per packet):
 A forked child differs from a fresh ``python`` only in what cannot be observed by a tool: the
 modules are already imported (the same ones, from the same paths), and the string hash seed is
 the zygote's. Everything a fresh interpreter decides from its environment at start-up is either
-re-applied in the child (``PYTHONPATH``, ``PYTHONWARNINGS``, ``OMP_NUM_THREADS``) or, when it
-differs from the zygote's, makes the request fall back (see :func:`why_not`).
+re-applied in the child (``PYTHONPATH``, ``PYTHONWARNINGS``, ``OMP_NUM_THREADS``), derived again
+from the child's environment (``TORCH_HOME``: :data:`REDERIVED`) or, when it differs from the
+zygote's, makes the request fall back (see :func:`why_not`).
 """
 import sys
 
@@ -46,6 +47,20 @@ C_LEVEL = re.compile(r'^(PYTHON|OMP_|MKL_|KMP_|GOMP_|OPENBLAS_|BLIS_|ONEDNN_|DNN
                      r'HOME$|TMPDIR$|TEMP$|TMP$)')
 #: start-up variables the child re-applies itself
 APPLIED = {'PYTHONPATH', 'PYTHONWARNINGS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'}
+
+
+def _torchvision_home():
+    """torchvision keeps ``$TORCH_HOME/datasets/vision`` (its datasets' default root) from import
+    time (``torchvision/_internally_replaced_utils.py``), the one import-time use of TORCH_HOME
+    in what the zygote imports: derived again from the child's own environment."""
+    module = sys.modules.get('torchvision._internally_replaced_utils')
+    if module is not None:
+        import torch.hub
+        module._HOME = os.path.join(torch.hub._get_torch_home(), 'datasets', 'vision')
+
+
+#: variables read while importing whose every import-time use the child derives again
+REDERIVED = {'TORCH_HOME': _torchvision_home}
 
 INITIAL_SIGNALS = {
     s: signal.getsignal(s)
@@ -171,7 +186,7 @@ class Zygote:
         if not os.path.isfile(script):
             return f'no such script {script}'
         for key in sorted(set(env) | set(self.env)):
-            if env.get(key) == self.env.get(key) or key in APPLIED:
+            if env.get(key) == self.env.get(key) or key in APPLIED or key in REDERIVED:
                 continue
             if key in self.import_reads:
                 return f'{key} differs and was read while importing'
@@ -307,6 +322,9 @@ class Zygote:
             warnings.filters[:] = imported + warnings.filters + self.initial_filters
             sys.warnoptions[:] = warn_opts
             warnings._filters_mutated()
+        for key, rederive in REDERIVED.items():
+            if env.get(key) != self.env.get(key):
+                rederive()
         if any(env.get(k) != self.env.get(k) for k in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')):
             import torch
             torch.set_num_threads(int(env['OMP_NUM_THREADS']))

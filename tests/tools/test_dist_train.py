@@ -53,9 +53,16 @@ def test_dist_train_baseline_and_distiller_two_processes(tiny_cifar_root, tmp_pa
 @pytest.mark.slow
 def test_dist_train_baseline_two_processes(tiny_cifar_root, tmp_path):
     work = str(tmp_path / 'base')
-    dist_train('configs/baselines/resnet8_cifar100.py', work,
-               TINY + data_opts(tiny_cifar_root) + ['train_cfg.max_epochs=1'])
+    out = dist_train('configs/baselines/resnet8_cifar100.py', work,
+                     TINY + data_opts(tiny_cifar_root) + ['train_cfg.max_epochs=1'])
     assert safe_load(osp.join(work, 'epoch_1.pth'))['meta']['iter'] == 7
+    # the total batch differs from the recipe's: one warning (rank 0's), with the two fixes
+    lines = [ln for ln in out.splitlines() if 'mmkd warning: total batch' in ln]
+    assert len(lines) == 1, out[-4000:]
+    expected = ('mmkd warning: total batch 2 x 16 = 32, but the recipe\'s lr assumes 64 '
+                '(auto_scale_lr.base_batch_size); to match it add --auto-scale-lr '
+                '(lr x 32/64) or --cfg-options train_dataloader.batch_size=32')
+    assert expected in lines[0]
 
 
 def _update_mismatch(start, one, two):

@@ -11,7 +11,6 @@ import pytest
 
 from mmkd.utils.atomic import atomic_write_bytes
 from mmkd.utils.batch_scale import batch_mismatch_message, warn_batch_mismatch
-from tests.tools.test_dist_train import dist_train
 from tests.tools.test_train_resume_test import TINY, data_opts
 from tests.utils import run_tool
 
@@ -56,18 +55,6 @@ def test_warn_batch_mismatch_rank0_only(monkeypatch, capsys):
     assert capsys.readouterr().err.count('mmkd warning') == 1
     cfg.launcher = 'none'  # one process: nothing to say
     assert warn_batch_mismatch(cfg) is None
-
-
-@pytest.mark.slow
-def test_dist_train_warns_once_about_total_batch(tiny_cifar_root, tmp_path):
-    out = dist_train('configs/baselines/resnet8_cifar100.py', str(tmp_path / 'base'),
-                     TINY + data_opts(tiny_cifar_root) + ['train_cfg.max_epochs=1'])
-    lines = [ln for ln in out.splitlines() if 'mmkd warning: total batch' in ln]
-    assert len(lines) == 1, out[-4000:]
-    expected = ('mmkd warning: total batch 2 x 16 = 32, but the recipe\'s lr assumes 64 '
-                '(auto_scale_lr.base_batch_size); to match it add --auto-scale-lr '
-                '(lr x 32/64) or --cfg-options train_dataloader.batch_size=32')
-    assert expected in lines[0]
 
 
 @pytest.mark.slow

@@ -195,8 +195,8 @@ def test_output_to_a_file_like_popen(probe, tmp_path):
             'PYTHONHASHSEED': '3'
         }),  # read at interpreter start
         ([None, 'ok'], {
-            'TORCH_HOME': '/nonexistent/torch_home'
-        }),  # read while importing torch
+            'MPMATH_NOGMPY': '1'
+        }),  # read while importing torch (sympy's mpmath)
     ])
 def test_what_a_fork_cannot_reproduce_runs_in_a_real_interpreter(tmp_path, cmd, env):
     script = tmp_path / 'argv_probe.py'
@@ -321,3 +321,24 @@ def test_poll_sees_the_exit_without_a_wait(probe):
             break
         time.sleep(0.01)
     assert proc.returncode == 7
+
+
+def test_torch_home_of_the_run_is_what_torch_and_torchvision_use(tmp_path):
+    """TORCH_HOME is read while importing torchvision (its datasets' root): a run that sets it
+    is still forked, and sees the paths a real interpreter derives from it."""
+    script = tmp_path / 'torch_home_probe.py'
+    script.write_text('import json, torch.hub, torchvision._internally_replaced_utils as u\n'
+                      'print(json.dumps([torch.hub.get_dir(), u._HOME]))\n')
+    env = _launcher.tool_env({'TORCH_HOME': str(tmp_path / 'torch_home')})
+    proc = _launcher.Popen([sys.executable, str(script)],
+                           env=env,
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    assert isinstance(proc, _launcher.ForkedProcess)
+    proc.wait(300)
+    forked, real = both([script], env=env)
+    assert forked.returncode == real.returncode == 0, forked.stderr + real.stderr
+    assert json.loads(forked.stdout) == json.loads(real.stdout) == [
+        str(tmp_path / 'torch_home' / 'hub'),
+        str(tmp_path / 'torch_home' / 'datasets' / 'vision')
+    ]
