@@ -84,20 +84,22 @@ def test_configs_were_found():
 
 # ----------------------------------------------------------------------------- shared networks
 class _NetworkCache:
-    """``build_classifier`` memoised on the network config (a bounded LRU; returns copies)."""
+    """``build_classifier`` memoised on the network config (returns copies); least recently used
+    networks are dropped beyond ``max_params`` parameters in all (~400 MB of float32)."""
 
-    def __init__(self, build, size=8):
-        self.build, self.size = build, size
-        self.nets = collections.OrderedDict()
+    def __init__(self, build, max_params=100_000_000):
+        self.build, self.max_params = build, max_params
+        self.nets = collections.OrderedDict()  # key -> (network, its parameter count)
 
     def __call__(self, spec):
         key = json.dumps(spec, sort_keys=True, default=str)
         if key not in self.nets:
-            self.nets[key] = self.build(spec)
-            if len(self.nets) > self.size:
+            net = self.build(spec)
+            self.nets[key] = (net, sum(p.numel() for p in net.parameters()))
+            while len(self.nets) > 1 and sum(n for _, n in self.nets.values()) > self.max_params:
                 self.nets.popitem(last=False)
         self.nets.move_to_end(key)
-        return copy.deepcopy(self.nets[key])
+        return copy.deepcopy(self.nets[key][0])
 
 
 _CACHE = _NetworkCache(builder_utils.build_classifier)
