@@ -97,15 +97,14 @@ class _Client:
             raise RuntimeError('the tool launcher exited:\n' + self.log_tail())
         return json.loads(data)
 
-    def request(self, argv, env, cwd, fds):
+    def request(self, argv, env, cwd, fds, rlimits=None):
         with self.cond:
             self.next_id += 1
             req_id = self.next_id
             self.replies[req_id] = []
+        msg = dict(id=req_id, argv=argv, env=env, cwd=cwd, rlimits=sorted((rlimits or {}).items()))
         with self.lock:
-            socket.send_fds(self.sock,
-                            [json.dumps(dict(id=req_id, argv=argv, env=env, cwd=cwd)).encode()],
-                            fds)
+            socket.send_fds(self.sock, [json.dumps(msg).encode()], fds)
         return req_id, self.wait_for(req_id, ('pid', 'fallback'), None)
 
     def wait_for(self, req_id, keys, timeout):
@@ -275,7 +274,7 @@ def _forkable(args, kwargs):
         return False
     if set(kwargs) - {
             'cwd', 'env', 'stdout', 'stderr', 'stdin', 'text', 'universal_newlines', 'encoding',
-            'errors'
+            'errors', 'rlimits'
     }:
         return False  # preexec_fn, pass_fds, close_fds=False, shell=True, ...: real subprocess
     if kwargs.get('stdin') not in (None, DEVNULL):
@@ -310,12 +309,30 @@ def _log(args, fallback):
             f.write(f"{'fallback: ' + fallback if fallback else 'forked'}\t{' '.join(args[1:3])}\n")
 
 
+def _real_popen_kwargs(kwargs):
+    """``subprocess.Popen``'s arguments for ``kwargs`` (``rlimits`` as a ``preexec_fn``)."""
+    kwargs = dict(kwargs)
+    kwargs.setdefault('stdin', DEVNULL)
+    rlimits = kwargs.pop('rlimits', None)
+    if rlimits:
+
+        def set_limits():
+            import resource
+            for which, limits in rlimits.items():
+                resource.setrlimit(which, limits)
+
+        kwargs['preexec_fn'] = set_limits
+    return kwargs
+
+
 def Popen(args, **kwargs):  # noqa: N802  (subprocess.Popen's name and signature)
-    """``subprocess.Popen(args, **kwargs)``, forked from the zygote when it can be."""
+    """``subprocess.Popen(args, **kwargs)``, forked from the zygote when it can be.
+
+    One argument :mod:`subprocess` has not: ``rlimits={resource.RLIMIT_*: (soft, hard)}``, the
+    limits the run starts with (what a ``preexec_fn`` calling ``resource.setrlimit`` gives)."""
     if not _forkable(args, kwargs):
         _log([str(a) for a in args], 'not a python script run (or options Popen only has)')
-        kwargs.setdefault('stdin', DEVNULL)
-        return subprocess.Popen(args, **kwargs)
+        return subprocess.Popen(args, **_real_popen_kwargs(kwargs))
     args = [str(a) for a in args]
     text = bool(kwargs.get('text') or kwargs.get('universal_newlines') or kwargs.get('encoding'))
     cwd = osp.abspath(str(kwargs.get('cwd') or os.getcwd()))
@@ -330,7 +347,8 @@ def Popen(args, **kwargs):  # noqa: N802  (subprocess.Popen's name and signature
         if client is None:
             req_id, reply = None, {'fallback': f'the launcher did not start: {_broken}'}
         else:
-            req_id, reply = client.request(args[1:], env, cwd, [stdin, stdout, stderr])
+            req_id, reply = client.request(args[1:], env, cwd, [stdin, stdout, stderr],
+                                           kwargs.get('rlimits'))
     except BaseException:
         for f in out_pipe + err_pipe:
             f.close()
@@ -344,8 +362,7 @@ def Popen(args, **kwargs):  # noqa: N802  (subprocess.Popen's name and signature
             f.close()
         if client is not None:
             client.forget(req_id)
-        kwargs.setdefault('stdin', DEVNULL)
-        return subprocess.Popen(args, **kwargs)
+        return subprocess.Popen(args, **_real_popen_kwargs(kwargs))
     return ForkedProcess(client, req_id, reply['pid'], args, (out_pipe or [None])[0],
                          (err_pipe or [None])[0])
 
@@ -354,9 +371,12 @@ def run(args, *, check=False, timeout=None, capture_output=False, **kwargs):
     """``subprocess.run(args, ...)``, forked from the zygote when it can be."""
     if not _forkable(args, kwargs):
         _log([str(a) for a in args], 'not a python script run (or options Popen only has)')
-        kwargs.setdefault('stdin', DEVNULL)
         return subprocess.run(
-            args, check=check, timeout=timeout, capture_output=capture_output, **kwargs)
+            args,
+            check=check,
+            timeout=timeout,
+            capture_output=capture_output,
+            **_real_popen_kwargs(kwargs))
     if capture_output:
         kwargs['stdout'] = kwargs['stderr'] = PIPE
     text = bool(kwargs.get('text') or kwargs.get('universal_newlines') or kwargs.get('encoding'))

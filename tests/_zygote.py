@@ -9,8 +9,9 @@ module, so the registries that a child sees hold exactly what the package regist
 Protocol (one JSON object per packet):
 
 * zygote -> client, once: ``{"ready": true, "pid": ...}``.
-* client -> zygote: ``{"id", "argv", "env", "cwd"}`` with three file descriptors attached (the
-  child's stdin, stdout, stderr). Answer: ``{"id", "pid"}`` (forked) or ``{"id", "fallback":
+* client -> zygote: ``{"id", "argv", "env", "cwd", "rlimits"}`` (rlimits: ``[[resource, [soft,
+  hard]], ...]``, set in the child) with three file descriptors attached (the child's stdin,
+  stdout, stderr). Answer: ``{"id", "pid"}`` (forked) or ``{"id", "fallback":
   reason}`` (the request cannot behave like a fresh interpreter here: the client runs a real
   ``python`` subprocess instead).
 * zygote -> client when a child ends: ``{"id", "returncode", "cpu"}`` (returncode as
@@ -307,6 +308,10 @@ class Zygote:
             else:
                 os.environ[key] = value
         os.chdir(req['cwd'])
+        if req.get('rlimits'):
+            import resource
+            for which, limits in req['rlimits']:
+                resource.setrlimit(which, tuple(limits))
         script = os.path.abspath(req['argv'][0])
         entries = _pythonpath_entries(env.get('PYTHONPATH'), req['cwd'])
         script_dir = os.path.dirname(os.path.realpath(script))

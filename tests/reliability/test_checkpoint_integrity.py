@@ -16,6 +16,7 @@ from mmengine.runner import Runner
 
 import mmkd.utils.atomic as atomic
 from mmkd.utils.checkpoint import safe_load
+from tests import _launcher
 from tests.reliability.test_exact_resume import LOADER
 from tests.tools.test_train_resume_test import data_opts
 from tests.utils import ROOT, run_tool
@@ -112,20 +113,14 @@ def test_full_disk_during_a_save_through_train_tool(tiny_cifar_root, tmp_path):
     before = (work / 'epoch_1.pth').read_bytes()
     limit = len(before) // 2  # the next checkpoint does not fit: like a full disk
 
-    def small_disk():
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-
-    env = dict(
-        os.environ,
-        OMP_NUM_THREADS='1',
-        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    proc = subprocess.run(
+    # forked from the tool launcher with a file-size limit (python ignores SIGXFSZ: a write past
+    # the limit fails with EFBIG, "File too large")
+    proc = _launcher.run(
         [sys.executable] +
         train(CONFIG, work, tiny_cifar_root, 'train_cfg.max_epochs=2', resume=True),
         cwd=ROOT,
-        env=env,
-        preexec_fn=small_disk,
+        env=_launcher.tool_env(),
+        rlimits={resource.RLIMIT_FSIZE: (limit, limit)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

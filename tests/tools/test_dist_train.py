@@ -1,37 +1,25 @@
-"""tools/dist_train.sh with 2 CPU processes (torchrun, gloo) reaches the same place as 1 process."""
-import os
+"""Training with 2 CPU processes (gloo) reaches the same place as 1 process.
+
+The ranks are started as torchrun starts them (:func:`tests.utils.train_ranks`, forked from the
+tool launcher); tools/dist_train.sh itself, with torchrun, trains the headline config in
+tests/tools/test_hsakd_tools.py and reports failures in tests/reliability/test_bad_input.py.
+"""
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
 
 from mmkd.utils.checkpoint import safe_load
 from tests.tools.test_train_resume_test import TINY, data_opts
-from tests.utils import ROOT, free_port, run_tool, train_ranks
+from tests.utils import run_tool, train_ranks
 
 
 def dist_train(config, work, opts, nproc=2, resume=None):
-    env = dict(
-        os.environ,
-        PYTHON=sys.executable,
-        PORT=str(free_port()),
-        OMP_NUM_THREADS='1',
-        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    """``tools/train.py config --launcher pytorch`` on ``nproc`` ranks; their output."""
     args = ['--resume', resume] if resume else []
-    cmd = (['bash', 'tools/dist_train.sh', config,
-            str(nproc), '--work-dir', work] + args + ['--cfg-options'] + opts)
-    proc = subprocess.run(
-        cmd,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=600)
-    assert proc.returncode == 0, proc.stdout[-6000:]
-    return proc.stdout
+    return train_ranks(
+        ['tools/train.py', config, '--work-dir', work] + args + ['--cfg-options'] + opts,
+        nproc=nproc).stdout
 
 
 @pytest.mark.slow
@@ -105,9 +93,6 @@ def test_two_processes_equal_one_process_with_double_batch(tiny_cifar_root, tmp_
                                                            extra):
     """2 processes x batch 8 == 1 process x batch 16 (BatchNorm synchronised over gloo).
 
-    The two ranks are started as torchrun starts them (:func:`tests.utils.train_ranks`); the
-    tests above run tools/dist_train.sh itself.
-
     One process trains epoch 1 and epoch 2 (one iteration each, 16 of the 200 images); two
     processes resume the same epoch-1 checkpoint and take epoch 2's step with 8 images each. The
     guarantee holds only when the dataset size divides evenly by processes x batch (the
@@ -121,8 +106,8 @@ def test_two_processes_equal_one_process_with_double_batch(tiny_cifar_root, tmp_
     run_tool(['tools/train.py', config, '--work-dir', one, '--cfg-options'] + common +
              ['train_dataloader.batch_size=16'])
     start = osp.join(one, 'epoch_1.pth')
-    train_ranks(['tools/train.py', config, '--work-dir', two, '--resume', start, '--cfg-options'] +
-                common + ['train_dataloader.batch_size=8', 'sync_bn=torch'])
+    dist_train(
+        config, two, common + ['train_dataloader.batch_size=8', 'sync_bn=torch'], resume=start)
     a0 = safe_load(start)['state_dict']
     a = safe_load(osp.join(one, 'epoch_2.pth'))
     b = safe_load(osp.join(two, 'epoch_2.pth'))

@@ -342,3 +342,22 @@ def test_torch_home_of_the_run_is_what_torch_and_torchvision_use(tmp_path):
         str(tmp_path / 'torch_home' / 'hub'),
         str(tmp_path / 'torch_home' / 'datasets' / 'vision')
     ]
+
+
+def test_rlimits_apply_to_that_run_only(tmp_path, monkeypatch):
+    """``rlimits=`` (the launcher's stand-in for a ``preexec_fn`` calling setrlimit): the forked
+    run starts with the limit, the next run does not, a real subprocess gets the same."""
+    import resource
+    script = tmp_path / 'rlimit_probe.py'
+    script.write_text('import resource\nprint(resource.getrlimit(resource.RLIMIT_FSIZE))\n')
+    limit = {resource.RLIMIT_FSIZE: (12345, 12345)}
+    cmd = [sys.executable, str(script)]
+    env = _launcher.tool_env()
+    proc = _launcher.Popen(cmd, env=env, rlimits=limit, stdout=subprocess.PIPE, text=True)
+    assert isinstance(proc, _launcher.ForkedProcess)
+    assert proc.communicate(timeout=300)[0].strip() == '(12345, 12345)'
+    unlimited = str(resource.getrlimit(resource.RLIMIT_FSIZE))
+    assert _launcher.run(cmd, env=env, capture_output=True, text=True).stdout.strip() == unlimited
+    monkeypatch.setenv('MMKD_TOOL_LAUNCHER', 'subprocess')  # every run a real subprocess
+    real = _launcher.run(cmd, env=env, rlimits=limit, capture_output=True, text=True)
+    assert real.stdout.strip() == '(12345, 12345)'

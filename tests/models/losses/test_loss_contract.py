@@ -156,6 +156,7 @@ def _head_loss(seed, **kw):
 
 FFSD_BF16 = 'computed in bfloat16 under autocast (attention_mse/diversity_loss do not upcast)'
 
+# yapf: disable  (a table, one loss per entry; yapf takes seconds to lay it out)
 CASES = {
     'KDLoss':
     Case(
@@ -324,6 +325,7 @@ CASES = {
         exact=(1e-4, 1e-6),
         bf16_xfail=FFSD_BF16),
 }
+# yapf: enable
 
 
 def registered_losses():
