@@ -125,6 +125,13 @@ def preload():
         import torch  # noqa: F401
 
         import mmkd.utils.cli  # noqa: F401  (what tools/train.py and tools/test.py import)
+        import mmkd.utils.batch_scale  # noqa: F401  (imported by tools/train.py in main())
+        import mmkd.utils.config_check  # noqa: F401
+        import mmkd.utils.config_text  # noqa: F401
+        import mmkd.utils.fast_path  # noqa: F401
+        # what mmengine's Visualizer imports when a Runner creates it (matplotlib's Agg canvas)
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.figure  # noqa: F401
         from mmkd.utils import register_all_modules
         register_all_modules(init_default_scope=False)  # the tool creates its own default scope
     finally:
@@ -336,7 +343,9 @@ class Zygote:
         # a fresh interpreter seeds torch's and numpy's generators from the OS (random: at fork)
         sys.modules['torch'].seed()
         sys.modules['numpy'].random.seed()
-        gc.unfreeze()
+        # the pre-imported objects stay in gc's permanent generation: a collection (mmengine's
+        # datasets call gc.collect()) scans the run's own objects, not every module's again
+        # (what it finds to free is the same: imported modules live as long as the process)
 
     @staticmethod
     def run_script(argv):

@@ -148,11 +148,14 @@ def check_work_dir(work_dir: str) -> None:
 
 
 def build_runner(cfg):
-    """The runner of ``cfg`` (``runner_type`` or mmengine's), with mmkd's input checks."""
+    """The runner of ``cfg`` (``runner_type`` or mmengine's), with mmkd's input checks; its
+    config lays its text out once (:class:`~mmkd.utils.config_text.TextCachedConfig`)."""
     from mmengine.runner import Runner
 
     from mmkd.registry import RUNNERS
+    from .config_text import TextCachedConfig
     from .run_checks import InputChecksHook
+    cfg = TextCachedConfig.of(cfg)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     runner.register_hook(InputChecksHook())
     return runner
