@@ -115,6 +115,9 @@ def preload():
     """Import what every tool imports; return the environment variables read meanwhile."""
     reads, undo = _record_environ_reads()
     try:
+        # matplotlib: what mmengine's Visualizer imports when a Runner creates it (its canvas)
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.figure  # noqa: F401
         import mmcv  # noqa: F401
         import mmengine.hooks  # noqa: F401
         import mmengine.optim  # noqa: F401
@@ -124,14 +127,12 @@ def preload():
         import mmpretrain.models  # noqa: F401
         import torch  # noqa: F401
 
-        import mmkd.utils.cli  # noqa: F401  (what tools/train.py and tools/test.py import)
-        import mmkd.utils.batch_scale  # noqa: F401  (imported by tools/train.py in main())
+        # what tools/train.py and tools/test.py import (some in main())
+        import mmkd.utils.batch_scale  # noqa: F401
+        import mmkd.utils.cli  # noqa: F401
         import mmkd.utils.config_check  # noqa: F401
         import mmkd.utils.config_text  # noqa: F401
         import mmkd.utils.fast_path  # noqa: F401
-        # what mmengine's Visualizer imports when a Runner creates it (matplotlib's Agg canvas)
-        import matplotlib.backends.backend_agg  # noqa: F401
-        import matplotlib.figure  # noqa: F401
         from mmkd.utils import register_all_modules
         register_all_modules(init_default_scope=False)  # the tool creates its own default scope
     finally:
