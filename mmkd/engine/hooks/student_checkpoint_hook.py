@@ -16,7 +16,9 @@ class StudentCheckpointHook(Hook):
 
     They hold ``{'meta': ..., 'state_dict': <plain student classifier weights>}`` and load into the
     plain student config with ``strict=True`` (``tools/test.py STUDENT_CONFIG student_best.pth``).
-    ``meta['source_checkpoint']`` names the full checkpoint they were taken from.
+    ``meta['source_checkpoint']`` names the full checkpoint they were taken from, and
+    ``meta['epoch']``/``meta['iter']`` are that checkpoint's (mmengine's counters: the epoch
+    1-based, as in ``epoch_<n>.pth``).
 
     ``student_best.pth`` always holds the student of the current ``best_*.pth``: right after a
     validation that made a new best it is taken from the model (which is what was just saved as
@@ -59,12 +61,13 @@ class StudentCheckpointHook(Hook):
         atomic_torch_save(dict(meta=meta, state_dict=state), self._path(runner, name))
         self._load_sources(runner)[name] = source
 
-    def _save_live(self, runner, name: str, source: str) -> None:
+    def _save_live(self, runner, name: str, source: str, epoch: int, it: int) -> None:
+        """The student as it is now; ``epoch``/``it``: the counters in ``source``'s meta."""
         model = self._model(runner)
         if not hasattr(model, 'student_state_dict') or not is_main_process():
             return
         state = {k: v.detach().cpu().clone() for k, v in model.student_state_dict().items()}
-        self._write(runner, name, source, state, runner.epoch, runner.iter)
+        self._write(runner, name, source, state, epoch, it)
 
     def _save_from_file(self, runner, name: str, source: str) -> None:
         """The student of the full checkpoint ``source`` (loaded into the model for a moment, so
@@ -95,14 +98,18 @@ class StudentCheckpointHook(Hook):
         if last and last != sources['student_last.pth']:
             self._save_from_file(runner, 'student_last.pth', last)
 
-    def after_train_epoch(self, runner) -> None:
+    def _save_last(self, runner, epoch: int, it: int) -> None:
         last = runner.message_hub.get_info('last_ckpt')
         if last and last != self._load_sources(runner)['student_last.pth']:
-            self._save_live(runner, 'student_last.pth', last)
+            self._save_live(runner, 'student_last.pth', last, epoch, it)
+
+    def after_train_epoch(self, runner) -> None:
+        # the counters CheckpointHook gives the epoch checkpoint it has just written (1-based)
+        self._save_last(runner, runner.epoch + 1, runner.iter)
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         if not runner.train_loop.__class__.__name__.startswith('Epoch'):
-            self.after_train_epoch(runner)
+            self._save_last(runner, runner.epoch, runner.iter + 1)  # an iteration checkpoint's
 
     def before_val_epoch(self, runner) -> None:
         self._best_before = runner.message_hub.get_info('best_ckpt')
@@ -112,6 +119,6 @@ class StudentCheckpointHook(Hook):
         if not best or best == self._load_sources(runner)['student_best.pth']:
             return
         if best != self._best_before:  # this validation made it: the model is what was saved
-            self._save_live(runner, 'student_best.pth', best)
+            self._save_live(runner, 'student_best.pth', best, runner.epoch, runner.iter)
         else:
             self._save_from_file(runner, 'student_best.pth', best)

@@ -43,11 +43,17 @@ def test_last_and_best_hold_the_student_of_the_right_checkpoint(tmp_path):
     for k, v in model.student.state_dict().items():  # the final weights
         assert torch.equal(last['state_dict'][k], v)
     assert last['meta']['source_checkpoint'] == osp.join(str(tmp_path), 'epoch_3.pth')
-    assert last['meta']['iter'] == 6
+    # the counters of the checkpoint it was taken from (epoch 1-based, as mmengine writes them)
+    assert (last['meta']['epoch'], last['meta']['iter']) == (3, 6)
+    epoch_3 = safe_load(str(tmp_path / 'epoch_3.pth'))['meta']
+    assert (epoch_3['epoch'], epoch_3['iter']) == (3, 6)
 
     best = safe_load(str(tmp_path / 'student_best.pth'))
     source = best['meta']['source_checkpoint']
     assert osp.basename(source) == 'best_toy_score_epoch_2.pth'
+    full_meta = safe_load(source)['meta']
+    assert (best['meta']['epoch'], best['meta']['iter']) == \
+        (full_meta['epoch'], full_meta['iter']) == (2, 4)
     full = safe_load(source)['state_dict']
     for k, v in best['state_dict'].items():  # the same weights as the full best checkpoint
         assert torch.equal(v, full[f'student.{k}'])
@@ -72,3 +78,6 @@ def test_iteration_based_training_writes_student_last(tmp_path):
         checkpoint=dict(by_epoch=False, interval=3)).train()
     last = safe_load(str(tmp_path / 'student_last.pth'))
     assert last['meta']['source_checkpoint'] == osp.join(str(tmp_path), 'iter_3.pth')
+    full = safe_load(str(tmp_path / 'iter_3.pth'))['meta']
+    assert (last['meta']['epoch'], last['meta']['iter']) == (full['epoch'], full['iter'])
+    assert last['meta']['iter'] == 3
