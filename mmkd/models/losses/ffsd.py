@@ -13,6 +13,9 @@ TNNLS 2022 (arXiv 2103.14473), §III. Every formula below is what the reference 
 * ``AttMSE(X, Y) = NMSE(A(X), A(Y))``, ``FeatMSE(X, Y) = NMSE(X, Y)`` (the whole C·H·W map);
 * ``KD_T(z_s ← z_t) = T² · KL_batchmean(softmax(sg z_t / T) ‖ softmax(z_s / T))``.
 
+Every term is computed in float32 at least (half-precision maps under autocast are upcast first:
+squares, means and norms of bf16 maps lose most of their digits).
+
 The registered modules hold the hyperparameters (``loss_weight`` is the FFSD λ of the term, to
 which the distiller applies the warm-up factor).
 """
@@ -26,15 +29,20 @@ from mmkd.registry import MODELS
 
 
 # ----------------------------------------------------------------------------- primitives
+def _at_least_float32(t: torch.Tensor) -> torch.Tensor:
+    """``t`` in float32 if it is in a half-precision type (float64 stays float64)."""
+    return t.to(torch.promote_types(t.dtype, torch.float32))
+
+
 def attention_map(feat: torch.Tensor) -> torch.Tensor:
-    """``A(F) = mean over channels of F²`` (``B×1×H×W``)."""
-    return feat.pow(2).mean(1, keepdim=True)
+    """``A(F) = mean over channels of F²`` (``B×1×H×W``, float32 at least)."""
+    return _at_least_float32(feat).pow(2).mean(1, keepdim=True)
 
 
 def normalized_mse(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """``mean((N(x) − N(sg y))²)`` with per-sample flattening and L2 normalisation."""
-    x = F.normalize(x.reshape(x.size(0), -1))
-    y = F.normalize(y.detach().reshape(y.size(0), -1))
+    x = F.normalize(_at_least_float32(x).reshape(x.size(0), -1))
+    y = F.normalize(_at_least_float32(y.detach()).reshape(y.size(0), -1))
     return (x - y).pow(2).mean()
 
 

@@ -44,7 +44,6 @@ class Case:
     every_student_grad: bool = True
     exact: Optional[Tuple[float, Optional[float]]] = (1e-5, 1e-6)
     ref: Tuple[float, Optional[float]] = (5e-2, 1e-3)
-    bf16_xfail: Optional[str] = None  # a known breach of the contract (strict xfail)
 
 
 def _maps(shapes_s, shapes_t, batch, seed):
@@ -153,8 +152,6 @@ def _head_loss(seed, **kw):
 
     return make
 
-
-FFSD_BF16 = 'computed in bfloat16 under autocast (attention_mse/diversity_loss do not upcast)'
 
 # yapf: disable  (a table, one loss per entry; yapf takes seconds to lay it out)
 CASES = {
@@ -307,23 +304,20 @@ CASES = {
         dict(type='FFSDAttentionLoss'),
         dict(loss_weight=1.0),
         _interleaved(1, [(4, 8, 4, 4)] * 2, [(4, 8, 4, 4)] * 2),
-        exact=(1e-4, 1e-6),
-        bf16_xfail=FFSD_BF16),
+        exact=(1e-4, 1e-6)),
     'FFSDDiversityLoss':
     Case(
         dict(type='FFSDDiversityLoss'),
         dict(loss_weight=1e-5),
         _pair((4, 8, 4, 4), (4, 8, 4, 4), 1),
         exact=(1e-4, 1e-6),
-        ref=(5e-2, None),
-        bf16_xfail=FFSD_BF16),
+        ref=(5e-2, None)),
     'FFSDReconstructionLoss':
     Case(
         dict(type='FFSDReconstructionLoss'),
         dict(loss_weight=1000.0),
         _interleaved(1, [(4, 8, 4, 4)], [(4, 8, 4, 4)]),
-        exact=(1e-4, 1e-6),
-        bf16_xfail=FFSD_BF16),
+        exact=(1e-4, 1e-6)),
 }
 # yapf: enable
 
@@ -402,13 +396,7 @@ def _close(got, want, tol):
         torch.testing.assert_close(got, want, rtol=rtol, atol=atol)
 
 
-BF16 = [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=CASES[n].bf16_xfail))
-    if CASES[n].bf16_xfail else n for n in GRAD
-]
-
-
-@pytest.mark.parametrize('name', BF16)
+@pytest.mark.parametrize('name', GRAD)
 def test_bf16_autocast_matches_fp32(name):
     case = CASES[name]
     s, t, kw = case.inputs()
