@@ -153,6 +153,16 @@ def pytest_runtest_protocol(item, nextitem):
 _FILE_CPU = pytest.StashKey()
 
 
+def pytest_deselected(items):
+    """A file whose every test the quick tier deselects weighs 0 there (not its full weight)."""
+    if not items or not items[0].config.getoption('record_durations') or \
+            items[0].config.getoption('markexpr') != 'not slow':
+        return
+    per_file = items[0].config.stash.setdefault(_FILE_CPU, {})
+    for item in items:
+        per_file.setdefault(QUICK_PREFIX + os.path.relpath(str(item.path), ROOT), 0.0)
+
+
 def pytest_sessionfinish(session):
     per_file = session.config.stash.get(_FILE_CPU, None)
     if not per_file:
