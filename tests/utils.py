@@ -175,11 +175,13 @@ def train_ranks(args, nproc=2, env=None, timeout=600, check=True):
     ``LOCAL_WORLD_SIZE``, ``MASTER_ADDR``, ``MASTER_PORT``) and is forked from the session's
     tool launcher like :func:`run_tool` (no interpreter start or imports per rank). For tests of
     what several processes compute (gradients all-reduced, BatchNorm synchronised, a resume);
-    the user's path, ``tools/dist_train.sh`` with torchrun and its error report, is tested as
-    such in tests/tools/test_dist_train.py and tests/reliability/test_bad_input.py.
+    the user's path, ``tools/dist_train.sh`` with torchrun, is tested as such on the headline
+    config (tests/tools/test_hsakd_tools.py) and for its error report
+    (tests/reliability/test_bad_input.py).
 
-    Returns a CompletedProcess: the highest exit code of the ranks, their outputs one after the
-    other (rank 0 first); ``check`` raises when a rank failed.
+    Returns a CompletedProcess: the highest exit code of the ranks (a failing rank's others are
+    killed, as torchrun does), their outputs one after the other (rank 0 first); ``check`` raises
+    when a rank failed.
     """
     import tempfile
 
@@ -204,9 +206,20 @@ def train_ranks(args, nproc=2, env=None, timeout=600, check=True):
                     env=_launcher.tool_env(rank_env),
                     stdout=logs[-1],
                     stderr=subprocess.STDOUT))
+        # as torchrun does: once a rank fails, the others are stopped (they would wait for it in
+        # their next collective until the process-group timeout)
         deadline = time.monotonic() + timeout
-        for p in procs:
-            p.wait(max(1.0, deadline - time.monotonic()))
+        while True:
+            codes = [p.poll() for p in procs]  # every rank's (no short-circuit)
+            if None not in codes:
+                break
+            if any(c not in (None, 0) for c in codes):
+                for p, c in zip(procs, codes):
+                    if c is None:
+                        p.kill()
+            elif time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(args, timeout)
+            time.sleep(0.05)
         outputs = []
         for log in logs:
             log.seek(0)

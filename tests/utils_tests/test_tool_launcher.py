@@ -361,3 +361,25 @@ def test_rlimits_apply_to_that_run_only(tmp_path, monkeypatch):
     monkeypatch.setenv('MMKD_TOOL_LAUNCHER', 'subprocess')  # every run a real subprocess
     real = _launcher.run(cmd, env=env, rlimits=limit, capture_output=True, text=True)
     assert real.stdout.strip() == '(12345, 12345)'
+
+
+def test_train_ranks_gives_each_rank_its_environment_and_stops_them_when_one_fails(tmp_path):
+    from tests.utils import train_ranks
+    script = tmp_path / 'rank_probe.py'
+    script.write_text(
+        textwrap.dedent('''
+        import os, sys, time
+        print(os.environ['RANK'], os.environ['WORLD_SIZE'], os.environ['MASTER_PORT'], sys.argv[1:])
+        if os.environ.get('PROBE_FAIL') == os.environ['RANK']:
+            sys.exit(3)
+        if os.environ.get('PROBE_FAIL'):
+            time.sleep(300)  # waits "in a collective" for the rank that failed
+        '''))
+    ok = train_ranks([script, 'x'], nproc=2)
+    lines = [line for line in ok.stdout.splitlines() if not line.startswith('--- rank')]
+    assert [line.split()[:2] for line in lines] == [['0', '2'], ['1', '2']]
+    assert lines[0].split()[2] == lines[1].split()[2]  # one rendezvous port
+    assert lines[0].endswith("['x', '--launcher', 'pytorch']")
+    start = time.monotonic()
+    failed = train_ranks([script], nproc=2, env={'PROBE_FAIL': '1'}, check=False, timeout=200)
+    assert failed.returncode != 0 and time.monotonic() - start < 120  # not the 300 s sleep
