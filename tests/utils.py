@@ -168,6 +168,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def dist_script_env(**extra) -> dict:
+    """The environment for ``bash tools/dist_train.sh`` / ``dist_test.sh`` in a test: this
+    interpreter as ``PYTHON``, a free rendezvous ``PORT``, one thread, the repo on PYTHONPATH."""
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1')
+    env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
+    env.update(extra)
+    return env
+
+
 def train_ranks(args, nproc=2, env=None, timeout=600, check=True):
     """``tools/train.py args --launcher pytorch`` as ``nproc`` ranks of one job on this machine.
 

@@ -194,7 +194,7 @@ import uuid  # noqa: E402
 import torch  # noqa: E402
 
 from tests import _launcher  # noqa: E402
-from tests.utils import ROOT, free_port  # noqa: E402
+from tests.utils import ROOT, dist_script_env  # noqa: E402
 
 BASELINE = 'configs/baselines/resnet8_cifar100.py'
 
@@ -445,13 +445,6 @@ def test_no_validate_and_num_workers_zero(tiny_cifar_root, tmp_path):
     assert not any(n.startswith('best_') for n in os.listdir(work))
 
 
-def _dist_env(**extra):
-    env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1', PYTHON=sys.executable)
-    env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
-    env.update(extra)
-    return env
-
-
 @pytest.mark.slow
 def test_dist_train_prints_the_error_once_and_last(tmp_path):
     proc = subprocess.run([
@@ -459,7 +452,7 @@ def test_dist_train_prints_the_error_once_and_last(tmp_path):
         str(tmp_path / 'w'), '--cfg-options', 'train_cfg.max_epoch=3'
     ],
                           cwd=ROOT,
-                          env=_dist_env(),
+                          env=dist_script_env(),
                           stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT,
                           text=True,
@@ -502,7 +495,7 @@ def test_stopped_rank_times_out_with_a_message(tiny_cifar_root, tmp_path):
          str(work), '--cfg-options'] + TINY + data_opts(tiny_cifar_root) +
         ['train_cfg.max_epochs=100', 'env_cfg.dist_cfg.timeout=20'],
         cwd=ROOT,
-        env=_dist_env(MMKD_TEST_TAG=tag),
+        env=dist_script_env(MMKD_TEST_TAG=tag),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True)

@@ -15,7 +15,6 @@ import os
 import os.path as osp
 import pickle
 import shutil
-import socket
 import struct
 
 import numpy as np
@@ -30,7 +29,7 @@ from mmkd.utils.checkpoint import (CorruptCheckpointError, UnsafeCheckpointError
 from mmkd.utils.errors import CheckpointError, DatasetError
 from mmkd.utils.safe_unpickle import load_plain_pickle
 from tests.tools.test_train_resume_test import TINY, data_opts
-from tests.utils import ROOT, run_tool
+from tests.utils import ROOT, free_port, run_tool
 
 URL = 'https://download.example.invalid/mmkd/resnet8_cifar100.pth'
 
@@ -144,10 +143,7 @@ def test_good_cached_files_load_and_mmcls_names_are_post_processed(hub, tmp_path
 
 def closed_port_url() -> str:
     """A URL on a local port nobody listens on (connection refused at once, no network)."""
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        port = sock.getsockname()[1]
-    return f'http://127.0.0.1:{port}/mmkd/not_cached.pth'
+    return f'http://127.0.0.1:{free_port()}/mmkd/not_cached.pth'
 
 
 def test_url_not_cached_offline_is_one_message(hub):

@@ -12,9 +12,7 @@ iterations on a handful of images.
 import os
 import os.path as osp
 import re
-import socket
 import subprocess
-import sys
 
 import pytest
 import torch
@@ -22,7 +20,7 @@ from mmengine.config import Config
 
 from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import safe_load
-from tests.utils import ROOT, run_tool
+from tests.utils import ROOT, dist_script_env, run_tool
 
 
 def opts(root, n_train=2, batch=2):
@@ -120,28 +118,16 @@ def test_student_from_frozen_teacher_then_test_plain(pipeline):
     assert re.search(r'^accuracy/top1: \d+\.\d\d$', out, re.M)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def test_dist_train_two_cpu_processes(pipeline):
     work = str(pipeline['tmp'] / 'dist')
     teacher = osp.join(pipeline['joint'], 'epoch_1.pth')
-    env = dict(
-        os.environ,
-        PYTHON=sys.executable,
-        PORT=str(free_port()),
-        OMP_NUM_THREADS='1',
-        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     proc = subprocess.run(
         [
             'bash', 'tools/dist_train.sh', 'configs/hsakd/wrn40_2_wrn16_2.py', '2', '--work-dir',
             work, '--cfg-options', f'model.teacher_ckpt={teacher}'
         ] + opts(pipeline['root'], n_train=4),
         cwd=ROOT,
-        env=env,
+        env=dist_script_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
