@@ -7,25 +7,9 @@
 # (1-based), 89 epochs, batch 256).
 _base_ = [
     '../../_base_/models/ffsd/imagenet_resnet18_leader.py',
-    '../../_base_/datasets/imagenet_bs256_ffsd.py', '../../_base_/default_runtime.py'
+    '../../_base_/datasets/imagenet_bs256_ffsd.py',
+    '../../_base_/schedules/ffsd_imagenet_sgd_89e_warmup.py', '../../_base_/default_runtime.py'
 ]
-optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4, nesterov=True))
-param_scheduler = [
-    dict(
-        type='FFSDWarmupLR',
-        warmup_epochs=5,
-        reference_epoch_length=5004,
-        by_epoch=True,
-        convert_to_iter_based=True),
-    dict(
-        type='MultiStepLR',
-        milestones=[29, 59, 79],
-        gamma=0.1,
-        by_epoch=True,
-        convert_to_iter_based=True),
-]
-train_cfg = dict(by_epoch=True, max_epochs=89, val_interval=1)
-val_cfg = dict()
-test_cfg = dict()
-auto_scale_lr = dict(base_batch_size=256)
+# the leader's part of the FFSD recipe (optimizer and per-iteration warm-up + steps), alone
+optim_wrapper = dict(_delete_=True, optimizer={{_base_.optim_wrapper.leader.optimizer}})
+param_scheduler = {{_base_.param_scheduler.leader}}
