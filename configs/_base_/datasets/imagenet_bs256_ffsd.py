@@ -1,21 +1,14 @@
 # ImageNet-1k as FFSD trains it (SJLeo/FFSD data/imagenet.py; ImageNetTrainer.py forces batch 256
 # for train and test): torchvision RandomResizedCrop(224) (area 0.08-1, aspect 3/4-4/3,
 # bilinear) + horizontal flip (+ a Resize(224) of the 224 crop, a no-op) for training;
-# Resize(256) of the shorter side + CenterCrop(224) for validation; ImageNet mean/std
+# Resize(256) of the shorter side + CenterCrop(224) for validation (bilinear); ImageNet mean/std
 # (normalisation on the device). Batch 256 in one process as ImageNetTrainer.py (its
 # "Distribute" variant is nn.DataParallel over 2 GPUs: still one process and batch 256); for
 # N GPUs use `tools/dist_train.sh CONFIG N` with train_dataloader.batch_size=256/N.
-# mmpretrain's `ImageNet` dataset, either format:
-#   class folders  data/imagenet/{train,val}/<wnid>/*.JPEG (1000 folders each), or
-#   annotation files  data/imagenet/meta/{train,val}.txt, lines `<path under train|val/> <label>`.
-dataset_type = 'ImageNet'
-data_root = 'data/imagenet'
-data_preprocessor = dict(
-    num_classes=1000,
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True,  # images are read as BGR
-)
+# The dataset and loaders are those of imagenet_bs64_hsakd.py (mmpretrain's `ImageNet` dataset:
+# class folders data/imagenet/{train,val}/<wnid>/*.JPEG, or annotation files
+# data/imagenet/meta/{train,val}.txt); the pipelines and batch differ.
+_base_ = ['./imagenet_bs64_hsakd.py']
 
 train_pipeline = [
     # augmentation randomness from (seed, epoch, sample): exact resume, new crops every epoch
@@ -37,20 +30,6 @@ test_pipeline = [
     dict(type='PackInputs'),
 ]
 
-train_dataloader = dict(
-    batch_size=256,
-    num_workers=8,
-    persistent_workers=True,
-    dataset=dict(type=dataset_type, data_root=data_root, split='train', pipeline=train_pipeline),
-    sampler=dict(type='EpochSeededSampler', shuffle=True),
-)
-val_dataloader = dict(
-    batch_size=256,
-    num_workers=8,
-    persistent_workers=True,
-    dataset=dict(type=dataset_type, data_root=data_root, split='val', pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
-val_evaluator = dict(type='Accuracy', topk=(1, 5))
+train_dataloader = dict(batch_size=256, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(batch_size=256, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator
