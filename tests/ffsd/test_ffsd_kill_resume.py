@@ -1,7 +1,6 @@
 """An FFSD run killed with SIGKILL (no clean shutdown) in its second epoch resumes with
 ``tools/train.py --resume`` and ends bit-identical to an uninterrupted run: every part's weights
 and buffers, all six optimizers and their parameter schedulers, the exported leader."""
-import os
 import os.path as osp
 import signal
 import subprocess
@@ -29,10 +28,8 @@ def test_sigkill_mid_run_then_resume_is_bit_exact(tiny_cifar_root, tmp_path):
     straight, killed = str(tmp_path / 'straight'), str(tmp_path / 'killed')
     run_tool(['tools/train.py', CONFIG, '--work-dir', straight, '--cfg-options'] + opts)
 
-    env = dict(
-        os.environ,
-        OMP_NUM_THREADS='1',
-        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    # run_tool's environment and thread count (same reductions as the uninterrupted run)
+    env = _launcher.tool_env({'OMP_NUM_THREADS': '1'})
     with open(osp.join(str(tmp_path), 'killed.log'), 'w') as log:
         # forked from the pre-imported tool launcher; SIGKILL by pid as a real process
         proc = _launcher.Popen(

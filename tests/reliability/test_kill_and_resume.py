@@ -40,10 +40,8 @@ def test_sigkill_at_random_moments_then_resume(tiny_cifar_root, tmp_path):
         osp.getmtime(osp.join(straight, 'epoch_5.pth')))
 
     # same thread count as run_tool: CPU kernels reduce in a thread-count-dependent order
-    env = dict(
-        os.environ,
-        OMP_NUM_THREADS='1',
-        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    # run_tool's environment and thread count (same reductions as the uninterrupted run)
+    env = _launcher.tool_env({'OMP_NUM_THREADS': '1'})
     rng = random.Random(1234)
     kills = 0
     for attempt in range(16):

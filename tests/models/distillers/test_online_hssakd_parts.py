@@ -10,7 +10,6 @@
   2 gloo processes x batch B train what 1 process trains with 2B.
 """
 import copy
-import os
 import os.path as osp
 import re
 import subprocess
@@ -318,10 +317,8 @@ def test_sigkill_mid_run_then_resume_is_bit_exact(tiny_cifar_root, tmp_path):
     opts = tiny_opts(tiny_cifar_root) + ['train_cfg.max_epochs=3']
     straight, killed = str(tmp_path / 'straight'), str(tmp_path / 'killed')
     run_tool(['tools/train.py', CONFIG, '--work-dir', straight, '--cfg-options'] + opts)
-    env = dict(
-        os.environ,
-        OMP_NUM_THREADS='1',  # run_tool's thread count: same reductions
-        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    # run_tool's environment and thread count (same reductions as the uninterrupted run)
+    env = _launcher.tool_env({'OMP_NUM_THREADS': '1'})
     cmd = [sys.executable, 'tools/train.py', CONFIG, '--work-dir', killed, '--cfg-options'] + opts
     with open(str(tmp_path / 'killed.log'), 'w') as log:
         # forked from the pre-imported tool launcher; SIGKILL by pid as a real process
